@@ -1,0 +1,204 @@
+/**
+ * Command-line plumbing shared by `server.ts` and `client.ts`: exit codes,
+ * argument checks and turning operating-system errors into one actionable
+ * line.
+ *
+ * @module
+ */
+
+import { lookup } from "node:dns/promises";
+import type { Address } from "./frame.ts";
+
+/** The version both programs print with `--version`. */
+export const VERSION = "0.1.0";
+
+/** The port servers listen on and clients call unless told otherwise. */
+export const DEFAULT_PORT = 9999;
+
+/** Exit codes, documented in each program's `--help`. */
+export const EXIT = {
+  /** Finished normally. */
+  ok: 0,
+  /** An unexpected error (a bug: please report it). */
+  failure: 1,
+  /** Bad arguments or flags. */
+  usage: 2,
+  /** Network trouble: port in use, no permission, unknown host, no server answering. */
+  network: 3,
+  /** The server refused to let the client in. */
+  refused: 4,
+} as const;
+
+/**
+ * A mistake on the command line; the message says how to fix it.
+ *
+ * @example Usage
+ * ```ts
+ * import { parsePort, UsageError } from "./cli.ts";
+ * import { throws } from "node:assert/strict";
+ *
+ * throws(() => parsePort("99999", "--port"), UsageError);
+ * ```
+ */
+export class UsageError extends Error {
+  /** @param message What is wrong and how to fix it. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * Parses a UDP port number.
+ *
+ * @param text The argument.
+ * @param what Where it came from, for the message.
+ * @returns The port.
+ * @throws {UsageError} Unless it is a whole number from 1 to 65535.
+ */
+export function parsePort(text: string, what: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
+    throw new UsageError(`${what} must be a port number from 1 to 65535, not '${text}'`);
+  }
+  return port;
+}
+
+/**
+ * Parses a duration given in seconds.
+ *
+ * @param text The argument, e.g. `30` or `2.5`.
+ * @param flag The flag's name, for the message.
+ * @returns Milliseconds.
+ * @throws {UsageError} Unless it is a positive number.
+ */
+export function parseSeconds(text: string, flag: string): number {
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`${flag} must be a number of seconds greater than 0, not '${text}'`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/**
+ * Parses a whole number of at least `min`.
+ *
+ * @param text The argument.
+ * @param flag The flag's name, for the message.
+ * @param min The smallest value allowed.
+ * @returns The number.
+ * @throws {UsageError} Unless it is a whole number of at least `min`.
+ */
+export function parseCount(text: string, flag: string, min = 0): number {
+  const count = Number(text);
+  if (!/^\d+$/.test(text) || count < min) {
+    throw new UsageError(`${flag} must be a whole number of at least ${min}, not '${text}'`);
+  }
+  return count;
+}
+
+/**
+ * Parses `HOST`, `HOST:PORT`, `[IPV6]` or `[IPV6]:PORT`.
+ *
+ * @param text The argument.
+ * @param defaultPort The port when none is given.
+ * @returns The address.
+ * @throws {UsageError} If the port is not valid.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseHostPort } from "./cli.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * deepEqual(parseHostPort("10.0.0.5:7000", 9999), { hostname: "10.0.0.5", port: 7000 });
+ * deepEqual(parseHostPort("[::1]", 9999), { hostname: "::1", port: 9999 });
+ * ```
+ */
+export function parseHostPort(text: string, defaultPort: number): Address {
+  const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(text);
+  if (bracketed) {
+    const port = bracketed[2] === undefined ? defaultPort : parsePort(bracketed[2], "The port");
+    return { hostname: bracketed[1], port };
+  }
+  const colons = text.split(":").length - 1;
+  if (colons === 1) {
+    const [hostname, port] = text.split(":");
+    if (hostname === "") throw new UsageError(`Server address '${text}' has no host`);
+    return { hostname, port: parsePort(port, "The port") };
+  }
+  if (text === "") throw new UsageError("Server address cannot be empty");
+  return { hostname: text, port: defaultPort };
+}
+
+/**
+ * Explains why a socket could not be opened, in one line a person can act on.
+ *
+ * @param error What `Deno.listenDatagram` threw.
+ * @param address What we tried to bind.
+ * @param hint What to try instead, e.g. `start with --port 10000`.
+ * @returns The line, or `undefined` if the error is not one we can explain.
+ */
+export function explainBindError(
+  error: unknown,
+  address: Address,
+  hint: string,
+): string | undefined {
+  const where = `${address.hostname}:${address.port}`;
+  if (error instanceof Deno.errors.AddrInUse) {
+    return `UDP port ${address.port} is already in use on ${address.hostname}: ${hint}`;
+  }
+  if (error instanceof Deno.errors.NotCapable) {
+    return "Network access was not granted: run with --allow-net (or use 'deno task …', which grants it)";
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return `The system does not allow listening on ${where}: ports below 1024 need administrator rights, ${hint}`;
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return `${address.hostname} is not an address of this computer: use --host 0.0.0.0 to listen on all of them`;
+  }
+  if (error instanceof TypeError && /listenDatagram/.test(String(error))) {
+    return "UDP needs Deno's unstable net API: run from the project folder (deno.json enables it) or add --unstable-net";
+  }
+  return undefined;
+}
+
+/**
+ * Prints `program: message` on stderr and exits.
+ *
+ * @param program The program's name.
+ * @param message One line saying what went wrong and what to do.
+ * @param code The exit code.
+ */
+export function exitWith(program: string, message: string, code: number): never {
+  console.error(`${program}: ${message}`);
+  Deno.exit(code);
+}
+
+/** A host name that does not resolve. */
+export class UnknownHostError extends Error {
+  /** @param host The name that did not resolve. */
+  constructor(host: string) {
+    super(`Cannot find host '${host}': check the spelling, or use the server's IP address`);
+    this.name = "UnknownHostError";
+  }
+}
+
+/**
+ * Resolves a host name (using the system resolver, so `/etc/hosts` and
+ * `localhost` work) to an IP address, preferring IPv4.
+ *
+ * @param address The address as given.
+ * @returns The same address with an IP literal as hostname.
+ * @throws {UnknownHostError} If the name does not resolve.
+ */
+export async function resolveHost(address: Address): Promise<Address> {
+  if (/^[\d.]+$|:/.test(address.hostname)) return address;
+  try {
+    const { address: ip } = await lookup(address.hostname, { family: 4 }).catch(() =>
+      lookup(address.hostname)
+    );
+    return { hostname: ip, port: address.port };
+  } catch {
+    throw new UnknownHostError(address.hostname);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Payloads too large for one datagram travel as consecutive parts on a
+ * stream: every part but the last has `"more": true`, and the receiver joins
+ * the `text` (or `members`) of the parts. Streams deliver in order, so the
+ * parts of one payload are always adjacent.
+ *
+ * @module
+ */
+
+import { MAX_TEXT_BYTES, utf8Length } from "./frame.ts";
+
+/** Text in one part takes at most this many bytes of JSON, leaving room for the other fields. */
+export const TEXT_CHUNK_BYTES = 800;
+
+/** A payload that may be split: it carries text or a member list. */
+export interface Splittable {
+  text?: string;
+  members?: string[];
+  more?: boolean;
+}
+
+/**
+ * Splits text into chunks that each take at most `budget` bytes once
+ * JSON-escaped, never cutting a character (a surrogate pair stays whole).
+ *
+ * @param text The text to split.
+ * @param budget The most JSON bytes a chunk may take.
+ * @returns One or more chunks whose concatenation is `text`.
+ *
+ * @example Usage
+ * ```ts
+ * import { splitText } from "./parts.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * deepEqual(splitText("héllo", 4), ["hé", "llo"]);
+ * ```
+ */
+export function splitText(text: string, budget: number = TEXT_CHUNK_BYTES): string[] {
+  const chunks: string[] = [];
+  let start = 0;
+  let size = 0;
+  for (let i = 0; i < text.length;) {
+    const code = text.codePointAt(i)!;
+    const cost = jsonCost(code);
+    if (size + cost > budget && i > start) {
+      chunks.push(text.slice(start, i));
+      start = i;
+      size = 0;
+    }
+    size += cost;
+    i += code > 0xffff ? 2 : 1;
+  }
+  chunks.push(text.slice(start));
+  return chunks;
+}
+
+/** Bytes a code point takes inside a JSON string written by `JSON.stringify`. */
+function jsonCost(code: number): number {
+  if (code === 0x22 || code === 0x5c) return 2;
+  if (code < 0x20) return 6;
+  if (code < 0x80) return 1;
+  if (code < 0x800) return 2;
+  if (code >= 0xd800 && code <= 0xdfff) return 6; // a lone surrogate is escaped
+  return code > 0xffff ? 4 : 3;
+}
+
+/**
+ * Splits a payload into parts that each fit in one datagram.
+ *
+ * @param payload A payload with `text` or `members`.
+ * @returns The parts, in order; a payload that fits is returned as is.
+ *
+ * @example Usage
+ * ```ts
+ * import { splitPayload } from "./parts.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const parts = splitPayload({ type: "msg", text: "x".repeat(2000) });
+ * equal(parts.length, 3);
+ * equal(parts[0].more, true);
+ * equal(parts[2].more, undefined);
+ * ```
+ */
+export function splitPayload<T extends object>(payload: T): T[] {
+  const { text, members } = payload as Splittable;
+  let chunks: Splittable[];
+  if (text !== undefined) {
+    chunks = splitText(text).map((text) => ({ text }));
+  } else if (members !== undefined) {
+    chunks = [];
+    let current: string[] = [];
+    let size = 0;
+    for (const member of members) {
+      const cost = JSON.stringify(member).length * 3 + 1;
+      if (size + cost > TEXT_CHUNK_BYTES && current.length > 0) {
+        chunks.push({ members: current });
+        current = [];
+        size = 0;
+      }
+      current.push(member);
+      size += cost;
+    }
+    chunks.push({ members: current });
+  } else {
+    return [payload];
+  }
+  if (chunks.length === 1) return [payload];
+  return chunks.map((chunk, i) => {
+    const part: T & Splittable = { ...payload, ...chunk };
+    if (i < chunks.length - 1) part.more = true;
+    else delete part.more;
+    return part;
+  });
+}
+
+/**
+ * Joins parts back into whole payloads, refusing anything larger than
+ * {@linkcode MAX_TEXT_BYTES} of text.
+ *
+ * @example Usage
+ * ```ts
+ * import { Assembler } from "./parts.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ *
+ * const assembler = new Assembler<{ text: string; more?: boolean }>();
+ * equal(assembler.add({ text: "hel", more: true }), undefined);
+ * deepEqual(assembler.add({ text: "lo" }), { text: "hello" });
+ * ```
+ */
+export class Assembler<T extends object> {
+  #parts: T[] = [];
+  #size = 0;
+  #overflow = false;
+
+  /**
+   * Adds the next part.
+   *
+   * @param part The part as delivered by the stream.
+   * @returns The whole payload once its last part arrived, else `undefined`.
+   * @throws {RangeError} When the last part of a payload over the limit
+   *   arrives; its parts are discarded.
+   */
+  add(next: T): T | undefined {
+    const part = next as T & Splittable;
+    if (!this.#overflow) {
+      this.#size += part.text?.length ?? part.members?.length ?? 0;
+      this.#overflow = this.#size > MAX_TEXT_BYTES;
+    }
+    if (part.more) {
+      if (!this.#overflow) this.#parts.push(part);
+      return undefined;
+    }
+    const parts: Splittable[] = [...this.#parts, part];
+    const overflow = this.#overflow;
+    this.#parts = [];
+    this.#size = 0;
+    this.#overflow = false;
+    if (parts.length === 1) return part;
+    const whole: T & Splittable = { ...part };
+    if (part.text !== undefined) whole.text = parts.map((p) => p.text ?? "").join("");
+    if (part.members !== undefined) whole.members = parts.flatMap((p) => p.members ?? []);
+    if (overflow || (whole.text !== undefined && utf8Length(whole.text) > MAX_TEXT_BYTES)) {
+      throw new RangeError(
+        `Cannot accept message as it is longer than ${MAX_TEXT_BYTES} bytes`,
+      );
+    }
+    return whole;
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * A reliable, ordered stream over an unreliable datagram path: the sending
+ * half numbers payloads 1, 2, 3, …, keeps at most `window` of them in flight
+ * and retransmits each until acknowledged; the receiving half delivers them in
+ * order exactly once and says what it has with a cumulative number plus a
+ * selective list (`sack`) of what arrived beyond it.
+ *
+ * Both halves are sans-I/O: time is an argument and they return what to send.
+ * Every client owns one stream each way with the server; the server owns one
+ * pair per member.
+ *
+ * @module
+ */
+
+/** Timing and window settings of a {@linkcode StreamSender}. */
+export interface StreamOptions {
+  /** Most payloads in flight (sent, not yet acknowledged). @default {64} */
+  window?: number;
+  /** Retransmission timeout before any round trip was measured, in ms. @default {200} */
+  initialRto?: number;
+  /** Lower bound of the retransmission timeout, in ms. @default {60} */
+  minRto?: number;
+  /** Upper bound of the retransmission timeout; caps backoff so recovery stays quick on a LAN, in ms. @default {500} */
+  maxRto?: number;
+}
+
+interface Entry<T> {
+  payload: T;
+  /** When it was last sent; `undefined` while it waits for room in the window. */
+  sentAt?: number;
+  firstSentAt?: number;
+  tries: number;
+}
+
+/**
+ * The sending half of a stream.
+ *
+ * @example Usage
+ * ```ts
+ * import { StreamSender } from "./stream.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const sender = new StreamSender<string>();
+ * sender.push("hello");
+ * deepEqual(sender.transmit(0), [[1, "hello"]]);
+ * deepEqual(sender.ack(1, [], 10), [[1, "hello"]]);
+ * ```
+ */
+export class StreamSender<T> {
+  #entries = new Map<number, Entry<T>>();
+  #next = 1;
+  #base = 1;
+  #sentUpTo = 0;
+  #window: number;
+  #minRto: number;
+  #maxRto: number;
+  #rto: number;
+  #srtt: number | undefined;
+  #rttvar = 0;
+
+  /** @param options Window and timers. */
+  constructor(options: StreamOptions = {}) {
+    const { window = 64, initialRto = 200, minRto = 60, maxRto = 500 } = options;
+    if (!(window >= 1)) {
+      throw new RangeError(
+        `Cannot create stream as 'window' must be at least 1: current value is ${window}`,
+      );
+    }
+    this.#window = window;
+    this.#minRto = minRto;
+    this.#maxRto = maxRto;
+    this.#rto = initialRto;
+  }
+
+  /**
+   * Queues a payload.
+   *
+   * @param payload What to deliver.
+   * @returns Its stream number.
+   */
+  push(payload: T): number {
+    const n = this.#next++;
+    this.#entries.set(n, { payload, tries: 0 });
+    return n;
+  }
+
+  /** Payloads queued or in flight, not yet acknowledged. */
+  get unacked(): number {
+    return this.#entries.size;
+  }
+
+  /** The smoothed round-trip time in ms, once measured. */
+  get rtt(): number | undefined {
+    return this.#srtt;
+  }
+
+  /**
+   * Everything to put on the wire now: retransmissions that are due, then new
+   * payloads as far as the window allows.
+   *
+   * @param now The current time in ms.
+   * @returns `[n, payload]` pairs, in the order to send them.
+   */
+  transmit(now: number): Array<[number, T]> {
+    const out: Array<[number, T]> = [];
+    for (const [n, entry] of this.#entries) {
+      if (n > this.#sentUpTo) break;
+      if (entry.sentAt !== undefined && now >= this.#due(entry)) {
+        entry.sentAt = now;
+        entry.tries++;
+        out.push([n, entry.payload]);
+      }
+    }
+    while (this.#sentUpTo + 1 < this.#next && this.#sentUpTo + 1 < this.#base + this.#window) {
+      const n = ++this.#sentUpTo;
+      const entry = this.#entries.get(n);
+      if (entry === undefined) continue;
+      entry.sentAt = entry.firstSentAt = now;
+      entry.tries = 1;
+      out.push([n, entry.payload]);
+    }
+    return out;
+  }
+
+  /**
+   * Applies an acknowledgement from the peer.
+   *
+   * @param n Everything up to `n` arrived.
+   * @param sack Numbers beyond `n` that arrived too.
+   * @param now The current time in ms.
+   * @returns The `[n, payload]` pairs newly acknowledged, or `undefined` if
+   *   the ack names numbers never sent (forged or stale): then nothing changes.
+   */
+  ack(n: number, sack: readonly number[], now: number): Array<[number, T]> | undefined {
+    if (n > this.#sentUpTo || sack.some((s) => s > this.#sentUpTo || s < 1)) return undefined;
+    const acked: Array<[number, T]> = [];
+    const take = (k: number) => {
+      const entry = this.#entries.get(k);
+      if (entry?.sentAt === undefined) return;
+      if (entry.tries === 1) this.#sample(now - entry.sentAt);
+      this.#entries.delete(k);
+      acked.push([k, entry.payload]);
+    };
+    for (let k = this.#base; k <= n; k++) take(k);
+    for (const k of sack) take(k);
+    while (this.#base < this.#next && !this.#entries.has(this.#base)) this.#base++;
+    return acked;
+  }
+
+  /**
+   * When {@linkcode StreamSender.transmit} next has something to retransmit.
+   *
+   * @returns A time in ms, or `undefined` when nothing is in flight.
+   */
+  deadline(): number | undefined {
+    let soonest: number | undefined;
+    for (const [n, entry] of this.#entries) {
+      if (n > this.#sentUpTo) break;
+      if (entry.sentAt === undefined) continue;
+      const due = this.#due(entry);
+      if (soonest === undefined || due < soonest) soonest = due;
+    }
+    return soonest;
+  }
+
+  /**
+   * When the oldest unacknowledged payload was first sent.
+   *
+   * @returns A time in ms, or `undefined` when everything sent is acknowledged.
+   */
+  oldestSentAt(): number | undefined {
+    return this.#entries.get(this.#base)?.firstSentAt;
+  }
+
+  /**
+   * Removes and returns every unacknowledged payload, oldest first, saying
+   * whether it was ever sent; used to carry them over to a new stream.
+   *
+   * @returns The payloads.
+   */
+  drain(): Array<{ payload: T; sent: boolean }> {
+    const entries = [...this.#entries.values()].map((entry) => ({
+      payload: entry.payload,
+      sent: entry.firstSentAt !== undefined,
+    }));
+    this.#entries.clear();
+    this.#base = this.#next;
+    this.#sentUpTo = this.#next - 1;
+    return entries;
+  }
+
+  #due(entry: Entry<T>): number {
+    const backoff = this.#rto * 2 ** Math.min(entry.tries - 1, 8);
+    return entry.sentAt! + Math.min(backoff, this.#maxRto);
+  }
+
+  /** RFC 6298 smoothing of round-trip samples. */
+  #sample(rtt: number): void {
+    if (this.#srtt === undefined) {
+      this.#srtt = rtt;
+      this.#rttvar = rtt / 2;
+    } else {
+      this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - rtt);
+      this.#srtt = 0.875 * this.#srtt + 0.125 * rtt;
+    }
+    this.#rto = Math.min(this.#maxRto, Math.max(this.#minRto, this.#srtt + 4 * this.#rttvar));
+  }
+}
+
+/** How far ahead of the next expected number a receiver buffers; beyond it, payloads are dropped. */
+export const RECEIVE_AHEAD = 256;
+
+/** Most numbers listed in one `sack`. */
+export const MAX_SACK = 64;
+
+/**
+ * The receiving half of a stream.
+ *
+ * @example Usage
+ * ```ts
+ * import { StreamReceiver } from "./stream.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const receiver = new StreamReceiver<string>();
+ * deepEqual(receiver.receive(2, "b"), []);
+ * deepEqual(receiver.ack(), { n: 0, sack: [2] });
+ * deepEqual(receiver.receive(1, "a"), ["a", "b"]);
+ * deepEqual(receiver.receive(1, "a"), []); // a duplicate is not delivered twice
+ * ```
+ */
+export class StreamReceiver<T> {
+  #delivered = 0;
+  #buffer = new Map<number, T>();
+
+  /** The highest number delivered so far: everything up to it has arrived. */
+  get delivered(): number {
+    return this.#delivered;
+  }
+
+  /**
+   * Takes a payload off the wire.
+   *
+   * @param n Its stream number.
+   * @param payload The payload.
+   * @returns The payloads now deliverable in order (possibly none), or
+   *   `undefined` when `n` is too far ahead to buffer.
+   */
+  receive(n: number, payload: T): T[] | undefined {
+    if (n <= this.#delivered || this.#buffer.has(n)) return [];
+    if (n > this.#delivered + RECEIVE_AHEAD) return undefined;
+    this.#buffer.set(n, payload);
+    const ready: T[] = [];
+    let next: T | undefined;
+    while ((next = this.#buffer.get(this.#delivered + 1)) !== undefined) {
+      this.#buffer.delete(++this.#delivered);
+      ready.push(next);
+    }
+    return ready;
+  }
+
+  /**
+   * The acknowledgement to send for what has arrived.
+   *
+   * @returns The cumulative number and up to {@linkcode MAX_SACK} numbers beyond it.
+   */
+  ack(): { n: number; sack: number[] } {
+    const sack = [...this.#buffer.keys()].sort((a, b) => a - b).slice(0, MAX_SACK);
+    return { n: this.#delivered, sack };
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The udpchat server: `deno task server [--port 9999] [--name ROOM]`.
+ * Flags in, a {@linkcode Room} on a UDP socket, a log line per event out.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import {
+  DEFAULT_PORT,
+  EXIT,
+  exitWith,
+  explainBindError,
+  parseCount,
+  parsePort,
+  parseSeconds,
+  UsageError,
+  VERSION,
+} from "./lib/cli.ts";
+import { describeLogEntry, timestamp } from "./lib/format.ts";
+import { Room, type RoomOptions } from "./lib/room.ts";
+import { UdpEndpoint } from "./lib/udp.ts";
+
+const PROGRAM = "udpchat-server";
+
+const HELP = `udpchat server ${VERSION}: a chat room over UDP for a classroom LAN
+
+Usage: deno task server [OPTIONS]
+       deno run --allow-net server.ts [OPTIONS]
+
+Options:
+  --host ADDR            address to listen on (default 0.0.0.0: every interface)
+  --port PORT            UDP port (default ${DEFAULT_PORT})
+  --name NAME            room name shown to students (default "udpchat")
+  --timeout SECS         drop a client silent this long (default 30)
+  --legacy-timeout SECS  drop a plain-text (nc, tutorial) client silent this long (default 600)
+  --history N            recent room events replayed to late joiners (default 50)
+  -h, --help             this help
+  -V, --version          print the version
+
+Examples:
+  deno task server --name "Networks 101"
+  deno task server --port 10000 --timeout 10
+
+Exit codes:
+  0  stopped with Ctrl+C or SIGTERM (members are told)
+  1  unexpected error
+  2  bad arguments
+  3  cannot listen (port in use, permission denied, address not available)`;
+
+/** Parsed server settings. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  room: RoomOptions;
+}
+
+/**
+ * Parses the server's command line.
+ *
+ * @param args The arguments, without the program.
+ * @returns The settings, or `"help"` / `"version"`.
+ * @throws {UsageError} On any bad argument.
+ */
+export function parseServerArgs(args: string[]): ServerConfig | "help" | "version" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        host: { type: "string", default: "0.0.0.0" },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        name: { type: "string", default: "udpchat" },
+        timeout: { type: "string", default: "30" },
+        "legacy-timeout": { type: "string", default: "600" },
+        history: { type: "string", default: "50" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (see --help)`);
+  }
+  const { values } = parsed;
+  if (values.help) return "help";
+  if (values.version) return "version";
+  const timeout = parseSeconds(values.timeout, "--timeout");
+  if (values.name.trim() === "") throw new UsageError("--name cannot be empty");
+  return {
+    host: values.host,
+    port: parsePort(values.port, "--port"),
+    room: {
+      name: values.name,
+      timeout,
+      heartbeat: Math.min(2000, Math.floor(timeout / 4)),
+      legacyTimeout: parseSeconds(values["legacy-timeout"], "--legacy-timeout"),
+      history: parseCount(values.history, "--history"),
+    },
+  };
+}
+
+/** LAN addresses of this machine, for the "students run" hint; empty without permission. */
+function lanAddresses(): string[] {
+  try {
+    return Deno.networkInterfaces()
+      .filter((i) => i.family === "IPv4" && !i.address.startsWith("127."))
+      .map((i) => i.address);
+  } catch {
+    return [];
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  let config;
+  try {
+    config = parseServerArgs(args);
+  } catch (error) {
+    if (error instanceof UsageError) exitWith(PROGRAM, error.message, EXIT.usage);
+    throw error;
+  }
+  if (config === "help") return console.log(HELP), EXIT.ok;
+  if (config === "version") return console.log(`${PROGRAM} ${VERSION}`), EXIT.ok;
+
+  const { host, port } = config;
+  let conn: Deno.DatagramConn;
+  try {
+    conn = Deno.listenDatagram({ transport: "udp", hostname: host, port });
+  } catch (error) {
+    const message = explainBindError(
+      error,
+      { hostname: host, port },
+      `stop the other server or start with --port ${port + 1}`,
+    );
+    if (message) exitWith(PROGRAM, message, EXIT.network);
+    throw error;
+  }
+  const room = new Room(config.room);
+  const log = (line: string) => console.log(`${timestamp(Date.now())} ${line}`);
+  const endpoint = new UdpEndpoint(conn, room, (entries) => {
+    for (const entry of entries) log(describeLogEntry(entry));
+  });
+
+  const suffix = port === DEFAULT_PORT ? "" : `:${port}`;
+  const hosts = host === "0.0.0.0" ? lanAddresses() : [host];
+  log(`udpchat server ${VERSION}: room "${config.room.name}" listening on UDP ${host}:${port}`);
+  for (const address of hosts.length > 0 ? hosts : ["THIS-PC-ADDRESS"]) {
+    log(`students run:  deno task client ${address}${suffix} --nick NAME`);
+  }
+
+  const stop = () => {
+    room.close(Date.now());
+    endpoint.pump();
+    endpoint.close();
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
+  await endpoint.run();
+  await endpoint.flushed();
+  const s = room.stats;
+  log(
+    `stopped: ${s.datagrams} datagrams in, ${s.relayed} events relayed; dropped: ${s.garbage} garbage, ` +
+      `${s.oversize} oversize, ${s.badFrame} bad frames, ${s.notJoined} from non-members, ${s.forgedAck} bad acks`,
+  );
+  return EXIT.ok;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
