@@ -149,6 +149,8 @@ export class Room {
   #seq = 0;
   #history: RoomEvent[] = [];
   #recentIds = new Set<string>();
+  /** Final acks of members that left, repeated if a leave's ack was lost. */
+  #departed = new Map<string, { ack: Uint8Array; until: number }>();
   #errors = new RateLimiter({ burst: 5, perSecond: 2 });
   #transmits: Transmit[] = [];
   #log: RoomLogEntry[] = [];
@@ -222,7 +224,6 @@ export class Room {
    * @param now The current time in ms.
    */
   receive(data: Uint8Array, from: Address, now: number): void {
-    now = Math.floor(now);
     this.stats.datagrams++;
     const key = addressKey(from);
     let decoded;
@@ -242,6 +243,11 @@ export class Room {
     const frame = decoded.frame;
     if (frame.type === "join") return this.#join(frame, from, key, now);
     const member = this.#members.get(key);
+    const departed = this.#departed.get(key);
+    if (member === undefined && departed !== undefined && now < departed.until) {
+      // Its final ack was lost: repeat it, so the client knows everything arrived.
+      return this.#send(from, departed.ack);
+    }
     if (member?.link === undefined) {
       this.stats.notJoined++;
       this.#error(
@@ -277,7 +283,6 @@ export class Room {
    * @param now The current time in ms.
    */
   tick(now: number): void {
-    now = Math.floor(now);
     for (const member of [...this.#members.values()]) {
       const limit = member.link ? this.#timeout : this.#legacyTimeout;
       if (now - member.lastHeard > limit) this.#remove(member, "timeout", now);
@@ -361,6 +366,7 @@ export class Room {
       return this.#flush(existing, now);
     }
     if (existing) this.#remove(existing, "quit", now);
+    this.#departed.delete(key);
     if (this.#members.size >= this.#maxMembers) {
       return this.#send(
         from,
@@ -450,6 +456,11 @@ export class Room {
         this.#queue(member, splitPayload<ServerEvent>({ type: "members", members: this.members }));
         return this.#flush(member, now);
       case "leave":
+        this.#departed.set(member.key, {
+          ack: encodeFrame({ type: "ack", ...link.in.ack() }),
+          until: now + this.#timeout,
+        });
+        if (this.#departed.size > 1024) this.#departed.delete(this.#departed.keys().next().value!);
         return this.#remove(member, "quit", now);
     }
   }
@@ -464,7 +475,7 @@ export class Room {
       from: member.nick,
       to: target.nick,
       text: request.text,
-      time: now,
+      time: Math.floor(now),
       ...(request.id ? { id: request.id } : {}),
     };
     for (const recipient of target === member ? [member] : [target, member]) {
@@ -511,7 +522,8 @@ export class Room {
 
   /** Gives an event the next `seq`, remembers it and queues it for every member. */
   #announce(event: DistributiveOmit<RoomEvent, "seq">, now: number, from?: Address): void {
-    const full = { ...event, seq: ++this.#seq } as RoomEvent;
+    // Whole milliseconds on the wire, whatever clock drives the room.
+    const full = { ...event, seq: ++this.#seq, time: Math.floor(event.time) } as RoomEvent;
     this.#remember(full);
     this.#log.push({ event: full, address: from && addressKey(from) });
     const parts = splitPayload<ServerEvent>(full).map((part) => new EncodedEvent(part));

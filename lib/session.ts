@@ -493,12 +493,13 @@ export class Session {
   #acked(n: number, sack: readonly number[], now: number): void {
     const acked = this.#out.ack(n, sack, now);
     if (acked === undefined) return;
-    for (const [k, outgoing] of acked) {
-      if (k === this.#leaveN) return this.#close("left");
+    for (const [, outgoing] of acked) {
       if (outgoing.last && this.#texts.delete(outgoing.message!)) {
         this.#events.push({ type: "delivered", id: outgoing.message! });
       }
     }
+    // The leave is the last request: once nothing is unacknowledged, the server has handled it.
+    if (this.#leaveN !== undefined && this.#out.unacked === 0) return this.#close("left");
     this.#flush(now);
   }
 

@@ -1,0 +1,117 @@
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import {
+  addressKey,
+  type ClientFrame,
+  decodeClientDatagram,
+  decodeServerFrame,
+  EncodedEvent,
+  encodeFrame,
+  FrameError,
+  isFrom,
+  MAX_DATAGRAM,
+} from "../lib/frame.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+function frameError(fn: () => unknown, code: string): void {
+  throws(fn, (error: unknown) => error instanceof FrameError && error.code === code);
+}
+
+Deno.test("encodeFrame() writes readable JSON with the version first", () => {
+  const text = new TextDecoder().decode(encodeFrame({ type: "msg", n: 3, text: "hi" }));
+  equal(text, '{"udpchat":1,"type":"msg","n":3,"text":"hi"}');
+});
+
+Deno.test("decodeClientDatagram() round-trips every client frame type", () => {
+  const frames: ClientFrame[] = [
+    { type: "join", nick: "小明", session: "abc", last: 4 },
+    { type: "msg", n: 1, text: "hi", id: "x-1" },
+    { type: "action", n: 2, text: "waves", more: true },
+    { type: "pm", n: 3, to: "bob", text: "psst" },
+    { type: "rename", n: 4, nick: "al" },
+    { type: "who", n: 5 },
+    { type: "leave", n: 6 },
+    { type: "ack", n: 7, sack: [9, 10] },
+    { type: "ping", t: 123 },
+  ];
+  for (const frame of frames) {
+    deepEqual(decodeClientDatagram(encodeFrame(frame)), { kind: "frame", frame });
+  }
+});
+
+Deno.test("decodeServerFrame() round-trips stream events encoded once", () => {
+  const event = new EncodedEvent({ type: "msg", seq: 9, from: "a", text: "😀 中文", time: 5 });
+  deepEqual(decodeServerFrame(event.datagram(17)), {
+    type: "msg",
+    seq: 9,
+    from: "a",
+    text: "😀 中文",
+    time: 5,
+    n: 17,
+  });
+  deepEqual(decodeServerFrame(event.datagram(18)).type, "msg");
+});
+
+Deno.test("decodeClientDatagram() treats plain text as a legacy message, trimming line endings", () => {
+  deepEqual(decodeClientDatagram(bytes("hello there\r\n")), {
+    kind: "legacy",
+    text: "hello there",
+  });
+  deepEqual(decodeClientDatagram(bytes("quit()\n")), { kind: "legacy", text: "quit()" });
+  // JSON that is not a udpchat frame is still just text.
+  deepEqual(decodeClientDatagram(bytes('{"a":1}')), { kind: "legacy", text: '{"a":1}' });
+});
+
+Deno.test("decodeClientDatagram() replaces invalid UTF-8 in legacy text", () => {
+  const data = new Uint8Array([...bytes("caf"), 0xe9, ...bytes(" au lait")]);
+  deepEqual(decodeClientDatagram(data), { kind: "legacy", text: "caf\ufffd au lait" });
+});
+
+Deno.test("decodeClientDatagram() refuses binary garbage and oversize datagrams", () => {
+  const random = new Uint8Array(64);
+  for (let i = 0; i < random.length; i++) random[i] = (i * 97 + 13) % 256;
+  frameError(() => decodeClientDatagram(random), "garbage");
+  frameError(() => decodeClientDatagram(new Uint8Array(MAX_DATAGRAM + 1).fill(0x61)), "oversize");
+});
+
+Deno.test("decodeClientDatagram() names the rule a malformed frame breaks", () => {
+  frameError(() => decodeClientDatagram(bytes('{"udpchat":1,"type":"msg","n":1,"te')), "bad-frame");
+  frameError(
+    () => decodeClientDatagram(bytes('{"udpchat":2,"type":"msg"}')),
+    "unsupported-version",
+  );
+  frameError(() => decodeClientDatagram(bytes('{"udpchat":1,"type":"dance"}')), "unknown-type");
+  frameError(
+    () => decodeClientDatagram(bytes('{"udpchat":1,"type":"msg","n":-1,"text":"x"}')),
+    "bad-frame",
+  );
+  frameError(
+    () => decodeClientDatagram(bytes('{"udpchat":1,"type":"msg","n":1,"text":5}')),
+    "bad-frame",
+  );
+  frameError(
+    () => decodeClientDatagram(bytes('{"udpchat":1,"type":"ack","n":1,"sack":"x"}')),
+    "bad-frame",
+  );
+});
+
+Deno.test("decodeClientDatagram() ignores unknown fields, so later versions can add them", () => {
+  const data = bytes('{"udpchat":1,"type":"msg","n":1,"text":"hi","colour":"red"}');
+  deepEqual(decodeClientDatagram(data), {
+    kind: "frame",
+    frame: { type: "msg", n: 1, text: "hi" },
+  });
+});
+
+Deno.test("decodeServerFrame() refuses text and unknown types", () => {
+  frameError(() => decodeServerFrame(bytes("hello")), "garbage");
+  frameError(() => decodeServerFrame(bytes('{"udpchat":1,"type":"dance"}')), "unknown-type");
+});
+
+Deno.test("addressKey() and isFrom() compare endpoints", () => {
+  equal(addressKey({ hostname: "10.0.0.1", port: 5 }), "10.0.0.1:5");
+  ok(isFrom({ hostname: "10.0.0.1", port: 5 }, { hostname: "10.0.0.1", port: 5 }));
+  ok(!isFrom({ hostname: "10.0.0.9", port: 5 }, { hostname: "10.0.0.1", port: 5 }));
+  ok(!isFrom({ hostname: "10.0.0.1", port: 6 }, { hostname: "10.0.0.1", port: 5 }));
+  ok(isFrom({ hostname: "127.0.0.1", port: 5 }, { hostname: "localhost", port: 5 }));
+});

@@ -1,0 +1,270 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { type Address, encodeFrame } from "../lib/frame.ts";
+import { Room } from "../lib/room.ts";
+
+type Json = Record<string, unknown>;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const at = (port: number): Address => ({ hostname: "10.0.0.2", port });
+
+/** The room's output, decoded: frames (or plain text for legacy) per recipient port. */
+function drain(room: Room): Map<number, Array<Json | string>> {
+  const out = new Map<number, Array<Json | string>>();
+  for (const { to, data } of room.poll().transmits) {
+    const text = decoder.decode(data);
+    const item = text.startsWith("{") ? JSON.parse(text) as Json : text;
+    out.set(to.port, [...(out.get(to.port) ?? []), item]);
+  }
+  return out;
+}
+
+function join(room: Room, nick: string, port: number, now = 0): void {
+  room.receive(encodeFrame({ type: "join", nick, session: `s${port}` }), at(port), now);
+}
+
+/** Stream events sent to one port, without acks and other control frames. */
+function events(out: Map<number, Array<Json | string>>, port: number): Json[] {
+  return (out.get(port) ?? []).filter((f): f is Json =>
+    typeof f === "object" && "n" in f && f.type !== "ack"
+  );
+}
+
+Deno.test("Room welcomes a member and announces the join to everyone", () => {
+  const room = new Room({ name: "lab" });
+  join(room, "alice", 1);
+  drain(room);
+  join(room, "bob", 2);
+  const out = drain(room);
+  const welcome = (out.get(2) as Json[])[0];
+  equal(welcome.type, "welcome");
+  equal(welcome.nick, "bob");
+  equal(welcome.room, "lab");
+  deepEqual(events(out, 1).map((e) => [e.type, e.nick, e.seq]), [["join", "bob", 2]]);
+  deepEqual(room.members, ["alice", "bob"]);
+});
+
+Deno.test("Room gives a taken nickname a unique variant, ignoring case", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  join(room, "Alice", 2);
+  const welcome = (drain(room).get(2) as Json[])[0];
+  equal(welcome.nick, "Alice2");
+});
+
+Deno.test("Room refuses an invalid nickname with a reason", () => {
+  const room = new Room();
+  join(room, "bad name", 1);
+  const [refused] = drain(room).get(1) as Json[];
+  equal(refused.type, "refused");
+  equal(refused.code, "bad-nick");
+  deepEqual(room.members, []);
+});
+
+Deno.test("Room answers a repeated join (lost welcome) without a second member", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  join(room, "alice", 1);
+  const out = drain(room).get(1) as Json[];
+  equal(out.filter((f) => f.type === "welcome").length, 2);
+  deepEqual(room.members, ["alice"]);
+});
+
+Deno.test("Room relays a message with the next seq to every member, encoded once", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  drain(room);
+  room.receive(encodeFrame({ type: "msg", n: 1, text: "hi" }), at(1), 5);
+  const out = drain(room);
+  const [ack] = out.get(1) as Json[];
+  deepEqual(ack, { udpchat: 1, type: "ack", n: 1, sack: [] });
+  for (const port of [1, 2]) {
+    deepEqual(events(out, port).map((e) => [e.type, e.seq, e.from, e.text]), [[
+      "msg",
+      3,
+      "alice",
+      "hi",
+    ]]);
+  }
+});
+
+Deno.test("Room handles a member's requests once each, in stream order", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  drain(room);
+  room.receive(encodeFrame({ type: "msg", n: 2, text: "second" }), at(1), 1);
+  room.receive(encodeFrame({ type: "msg", n: 1, text: "first" }), at(1), 2);
+  room.receive(encodeFrame({ type: "msg", n: 1, text: "first" }), at(1), 3);
+  deepEqual(events(drain(room), 1).map((e) => e.text), ["first", "second"]);
+});
+
+Deno.test("Room sends a private message only to its target and the sender", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  join(room, "carol", 3);
+  drain(room);
+  room.receive(encodeFrame({ type: "pm", n: 1, to: "BOB", text: "psst" }), at(1), 1);
+  const out = drain(room);
+  deepEqual(events(out, 2).map((e) => [e.type, e.from, e.to, e.text]), [[
+    "pm",
+    "alice",
+    "bob",
+    "psst",
+  ]]);
+  equal(events(out, 1).length, 1);
+  equal(events(out, 3).length, 0);
+});
+
+Deno.test("Room tells the sender when a private message has no target", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  drain(room);
+  room.receive(encodeFrame({ type: "pm", n: 1, to: "nobody", text: "x" }), at(1), 1);
+  const [error] = events(drain(room), 1);
+  equal(error.type, "error");
+  equal(error.code, "no-such-nick");
+});
+
+Deno.test("Room renames, announcing it, and refuses a taken name", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  drain(room);
+  room.receive(encodeFrame({ type: "rename", n: 1, nick: "bob" }), at(1), 1);
+  equal(events(drain(room), 1)[0].code, "nick-taken");
+  room.receive(encodeFrame({ type: "rename", n: 2, nick: "ali" }), at(1), 1);
+  deepEqual(events(drain(room), 2).map((e) => [e.type, e.from, e.nick]), [[
+    "rename",
+    "alice",
+    "ali",
+  ]]);
+  deepEqual(room.members, ["ali", "bob"]);
+});
+
+Deno.test("Room lists members on request", () => {
+  const room = new Room();
+  join(room, "bob", 1);
+  join(room, "alice", 2);
+  drain(room);
+  room.receive(encodeFrame({ type: "who", n: 1 }), at(1), 1);
+  deepEqual(events(drain(room), 1)[0].members, ["alice", "bob"]);
+});
+
+Deno.test("Room announces a leave and sends nothing more to who left", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  drain(room);
+  room.receive(encodeFrame({ type: "leave", n: 1 }), at(1), 1);
+  let out = drain(room);
+  deepEqual(events(out, 2).map((e) => [e.type, e.nick, e.reason]), [["leave", "alice", "quit"]]);
+  room.receive(encodeFrame({ type: "msg", n: 1, text: "still here?" }), at(2), 2);
+  room.tick(10_000);
+  out = drain(room);
+  equal(events(out, 1).length, 0);
+  deepEqual(room.members, ["bob"]);
+});
+
+Deno.test("Room times out a silent member and tells everyone", () => {
+  const room = new Room({ timeout: 10_000, heartbeat: 1000 });
+  join(room, "alice", 1, 0);
+  join(room, "bob", 2, 0);
+  drain(room);
+  room.receive(encodeFrame({ type: "ping", t: 1 }), at(2), 9_000);
+  room.tick(9_999);
+  deepEqual(room.members, ["alice", "bob"]);
+  room.tick(10_001);
+  const leaves = events(drain(room), 2).filter((e) => e.type === "leave");
+  deepEqual(leaves.map((e) => [e.nick, e.reason]), [["alice", "timeout"]]);
+  deepEqual(room.members, ["bob"]);
+});
+
+Deno.test("Room answers bad frames with rate-limited errors and changes nothing", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  drain(room);
+  for (let i = 0; i < 20; i++) {
+    room.receive(encoder.encode('{"udpchat":7,"type":"msg"}'), at(9), 1);
+  }
+  const errors = drain(room).get(9) as Json[];
+  equal(errors.length, 5);
+  equal(errors[0].code, "unsupported-version");
+  room.receive(encoder.encode('{"udpchat":1,"type":"teleport"}'), at(10), 1);
+  equal((drain(room).get(10) as Json[])[0].code, "unknown-type");
+  deepEqual(room.members, ["alice"]);
+  equal(room.stats.badFrame, 21);
+});
+
+Deno.test("Room drops garbage, oversize datagrams and forged acks, counting them", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  drain(room);
+  const garbage = new Uint8Array(100).map((_, i) => (i * 31 + 7) % 256);
+  room.receive(garbage, at(9), 1);
+  room.receive(new Uint8Array(5000).fill(0x41), at(9), 1);
+  room.receive(encodeFrame({ type: "ack", n: 999, sack: [] }), at(1), 1);
+  room.receive(encodeFrame({ type: "msg", n: 1, text: "x" }), at(8), 1);
+  const out = drain(room);
+  equal(out.has(9), false);
+  equal((out.get(8) as Json[])[0].code, "not-joined");
+  deepEqual(room.members, ["alice"]);
+  const { garbage: g, oversize, forgedAck, notJoined } = room.stats;
+  deepEqual({ g, oversize, forgedAck, notJoined }, {
+    g: 1,
+    oversize: 1,
+    forgedAck: 1,
+    notJoined: 1,
+  });
+});
+
+Deno.test("Room relays plain text from a legacy member both ways", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  drain(room);
+  room.receive(encoder.encode("hello from nc\n"), at(7), 1);
+  let out = drain(room);
+  deepEqual(events(out, 1).map((e) => [e.type, e.nick ?? e.from, e.text]), [
+    ["join", "10.0.0.2:7", undefined],
+    ["msg", "10.0.0.2:7", "hello from nc"],
+  ]);
+  deepEqual(out.get(7), ["* 10.0.0.2:7 joined\n"]); // told it joined; its own line is not echoed
+  room.receive(encodeFrame({ type: "msg", n: 1, text: "hi legacy" }), at(1), 2);
+  out = drain(room);
+  deepEqual(out.get(7), ["alice: hi legacy\n"]);
+  room.receive(encoder.encode("quit()\n"), at(7), 3);
+  out = drain(room);
+  deepEqual(events(out, 1).map((e) => [e.type, e.nick]), [["leave", "10.0.0.2:7"]]);
+  deepEqual(room.members, ["alice"]);
+});
+
+Deno.test("Room removes a silent legacy member after the legacy timeout", () => {
+  const room = new Room({ legacyTimeout: 60_000 });
+  room.receive(encoder.encode("hi"), at(7), 0);
+  room.tick(30_000);
+  deepEqual(room.members, ["10.0.0.2:7"]);
+  room.tick(60_001);
+  deepEqual(room.members, []);
+});
+
+Deno.test("Room replays recent history to a late joiner, marked as history", () => {
+  const room = new Room({ history: 2 });
+  join(room, "alice", 1);
+  for (let n = 1; n <= 3; n++) {
+    room.receive(encodeFrame({ type: "msg", n, text: `m${n}` }), at(1), n);
+  }
+  drain(room);
+  join(room, "bob", 2, 10);
+  const got = events(drain(room), 2).map((e) => [e.type, e.text ?? e.nick, e.history]);
+  deepEqual(got, [["msg", "m2", true], ["msg", "m3", true], ["join", "bob", undefined]]);
+});
+
+Deno.test("Room lets the server log see every event without private text", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  room.receive(encodeFrame({ type: "pm", n: 1, to: "bob", text: "secret" }), at(1), 1);
+  const log = room.poll().events;
+  ok(log.every((entry) => !JSON.stringify(entry).includes("secret")));
+  deepEqual(log.map((entry) => entry.event.type), ["join", "join", "pm"]);
+});

@@ -1,0 +1,140 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { Room } from "../lib/room.ts";
+import { type SimClient, SimNet, transcript } from "./sim.ts";
+
+const connected = (net: SimNet) => () => net.clients.every((c) => c.session.state === "connected");
+const messages = (client: SimClient) =>
+  transcript(client).filter((line) => / (msg|action) /.test(line));
+const count = (client: SimClient, type: string) =>
+  client.events.filter((e) => e.type === type).length;
+
+function chat(net: SimNet, perClient: number): void {
+  for (let i = 0; i < perClient; i++) {
+    for (const client of net.clients) net.act(client, (s, now) => s.say(`${s.nick} #${i}`, now));
+  }
+}
+
+for (const seed of [1, 2, 3]) {
+  Deno.test(`Session and Room agree on one complete transcript under 30% loss, duplication and reordering (seed ${seed})`, () => {
+    const net = new SimNet({ seed, loss: 0.3, duplicate: 0.1, delay: [1, 20] });
+    for (const nick of ["alice", "bob", "carol", "dave"]) net.join(nick);
+    ok(net.run(connected(net), 20_000), "all joined");
+    chat(net, 150);
+    const total = 4 * 150;
+    ok(
+      net.run(
+        () => net.clients.every((c) => messages(c).length === total && c.session.pending === 0),
+        300_000,
+      ),
+    );
+    const reference = transcript(net.clients[0]);
+    for (const client of net.clients) {
+      deepEqual(transcript(client).slice(-total), reference.slice(-total));
+      equal(new Set(messages(client)).size, total, "no duplicates");
+      equal(count(client, "delivered"), 150);
+      equal(count(client, "failed"), 0);
+    }
+    // Each sender's messages appear in the order it sent them.
+    const alice = reference.filter((line) => line.includes(" alice #")).map((l) =>
+      Number(l.split("#")[1])
+    );
+    deepEqual(alice, [...alice].sort((a, b) => a - b));
+  });
+}
+
+Deno.test("Session delivers a 10 KB message of mixed scripts intact under loss", () => {
+  const net = new SimNet({ seed: 4, loss: 0.3, delay: [1, 10] });
+  const [alice, bob] = [net.join("alice"), net.join("bob")];
+  ok(net.run(connected(net)));
+  const text = "Grüße 你好 👋🏽 ascii ".repeat(400);
+  net.act(alice, (s, now) => s.say(text, now));
+  ok(net.run(() => messages(bob).length === 1 && alice.session.pending === 0, 60_000));
+  const received = bob.events.find((e) => e.type === "msg");
+  equal(received && "text" in received ? received.text : "", text);
+});
+
+Deno.test("Session reports a server that never answers as unreachable within the join timeout", () => {
+  const net = new SimNet();
+  net.serverUp = false;
+  const alice = net.join("alice", { joinTimeout: 5000 });
+  ok(net.run(() => alice.session.state === "closed", 10_000));
+  equal(alice.events[0].type, "unreachable");
+  ok(net.now <= 5000);
+});
+
+Deno.test("Session leaves only after the server acknowledged everything sent", () => {
+  const net = new SimNet({ seed: 5, loss: 0.3, delay: [1, 5] });
+  const [alice, bob] = [net.join("alice"), net.join("bob")];
+  ok(net.run(connected(net)));
+  for (let i = 0; i < 100; i++) net.act(alice, (s, now) => s.say(`line ${i}`, now));
+  net.act(alice, (s, now) => s.leave(now));
+  ok(net.run(() => alice.session.state === "closed", 10_000));
+  equal(count(alice, "delivered"), 100);
+  equal(alice.events.at(-1)?.type, "left");
+  ok(net.run(() => bob.events.some((e) => e.type === "leave"), 10_000));
+  equal(messages(bob).length, 100);
+});
+
+Deno.test("Session waits for the welcome before leaving when input ends at once", () => {
+  const net = new SimNet();
+  const [bob] = [net.join("bob")];
+  ok(net.run(connected(net)));
+  const alice = net.join("alice");
+  net.act(alice, (s, now) => {
+    s.say("hello", now);
+    s.leave(now);
+  });
+  ok(net.run(() => alice.session.state === "closed", 10_000));
+  ok(net.run(() => messages(bob).length === 1, 1000));
+  equal(count(alice, "delivered"), 1);
+});
+
+Deno.test("Session reconnects after a server restart and delivers what was typed meanwhile", () => {
+  const net = new SimNet({ seed: 6 });
+  const [alice, bob] = [net.join("alice"), net.join("bob")];
+  ok(net.run(connected(net)));
+  net.act(alice, (s, now) => s.say("before", now));
+  ok(net.run(() => messages(bob).length === 1));
+  net.serverUp = false;
+  ok(
+    net.run(() => alice.session.state === "reconnecting", 15_000),
+    "noticed within the lost timeout",
+  );
+  net.act(alice, (s, now) => s.say("during", now));
+  net.restartRoom(new Room());
+  net.serverUp = true;
+  ok(net.run(() => net.clients.every((c) => c.session.state === "connected"), 5000));
+  ok(net.run(() => messages(bob).length === 2, 5000));
+  deepEqual(messages(bob).map((l) => l.split(" ").at(-1)), ["before", "during"]);
+  equal(count(alice, "failed"), 0);
+  ok(alice.events.some((e) => e.type === "connected" && e.reconnected));
+});
+
+Deno.test("Session reports a message the server never acknowledged as failed", () => {
+  const net = new SimNet();
+  const [alice] = [net.join("alice", { failAfter: 3000 })];
+  ok(net.run(connected(net)));
+  net.serverUp = false;
+  net.act(alice, (s, now) => s.say("into the void", now));
+  ok(net.run(() => count(alice, "failed") === 1, 5000));
+  const failed = alice.events.find((e) => e.type === "failed");
+  ok(failed && "text" in failed && failed.text === "into the void");
+});
+
+Deno.test("Session tells the user when the server gave another nickname", () => {
+  const net = new SimNet();
+  net.join("alice");
+  const second = net.join("alice");
+  ok(net.run(connected(net)));
+  const event = second.events[0];
+  ok(event.type === "connected" && event.nick === "alice2" && event.requested === "alice");
+  equal(second.session.nick, "alice2");
+});
+
+Deno.test("Session follows its own rename", () => {
+  const net = new SimNet();
+  const alice = net.join("alice");
+  ok(net.run(connected(net)));
+  net.act(alice, (s, now) => s.rename("ally", now));
+  ok(net.run(() => alice.session.nick === "ally", 1000));
+});

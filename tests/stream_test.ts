@@ -1,0 +1,58 @@
+import { deepEqual, equal } from "node:assert/strict";
+import { RECEIVE_AHEAD, StreamReceiver, StreamSender } from "../lib/stream.ts";
+
+Deno.test("StreamSender keeps at most a window of payloads in flight", () => {
+  const sender = new StreamSender<number>({ window: 3 });
+  for (let i = 1; i <= 5; i++) sender.push(i);
+  deepEqual(sender.transmit(0).map(([n]) => n), [1, 2, 3]);
+  deepEqual(sender.transmit(1), []);
+  sender.ack(2, [], 5);
+  deepEqual(sender.transmit(5).map(([n]) => n), [4, 5]);
+});
+
+Deno.test("StreamSender retransmits only what is unacknowledged, with backoff", () => {
+  const sender = new StreamSender<string>({ initialRto: 100, minRto: 100, maxRto: 1000 });
+  sender.push("a");
+  sender.push("b");
+  sender.push("c");
+  sender.transmit(0);
+  sender.ack(0, [2], 10); // b arrived, a and c did not
+  equal(sender.deadline(), 100);
+  deepEqual(sender.transmit(100), [[1, "a"], [3, "c"]]);
+  equal(sender.deadline(), 300); // doubled
+  deepEqual(sender.transmit(299), []);
+});
+
+Deno.test("StreamSender ignores acks for numbers it never sent", () => {
+  const sender = new StreamSender<string>();
+  sender.push("a");
+  sender.transmit(0);
+  equal(sender.ack(5, [], 1), undefined);
+  equal(sender.ack(0, [7], 1), undefined);
+  equal(sender.unacked, 1);
+});
+
+Deno.test("StreamSender measures round trips and drains what is left", () => {
+  const sender = new StreamSender<string>();
+  sender.push("a");
+  sender.push("b");
+  sender.transmit(0);
+  sender.ack(1, [], 40);
+  equal(sender.rtt, 40);
+  deepEqual(sender.drain(), [{ payload: "b", sent: true }]);
+  equal(sender.unacked, 0);
+});
+
+Deno.test("StreamReceiver delivers in order, once, whatever the arrival order", () => {
+  const receiver = new StreamReceiver<number>();
+  const delivered: number[] = [];
+  for (const n of [3, 1, 1, 5, 2, 3, 4, 6]) delivered.push(...receiver.receive(n, n)!);
+  deepEqual(delivered, [1, 2, 3, 4, 5, 6]);
+  deepEqual(receiver.ack(), { n: 6, sack: [] });
+});
+
+Deno.test("StreamReceiver refuses payloads too far ahead", () => {
+  const receiver = new StreamReceiver<number>();
+  equal(receiver.receive(RECEIVE_AHEAD + 1, 0), undefined);
+  deepEqual(receiver.ack(), { n: 0, sack: [] });
+});
