@@ -167,12 +167,12 @@ export type ErrorCode =
  * @example Usage
  * ```ts
  * import { decodeClientDatagram, FrameError } from "./frame.ts";
- * import { assert } from "node:assert/strict";
+ * import { ok } from "node:assert/strict";
  *
  * try {
  *   decodeClientDatagram(new TextEncoder().encode('{"udpchat":9,"type":"msg"}'));
  * } catch (error) {
- *   assert(error instanceof FrameError && error.code === "unsupported-version");
+ *   ok(error instanceof FrameError && error.code === "unsupported-version");
  * }
  * ```
  */

@@ -32,7 +32,7 @@ export interface Splittable {
  * import { splitText } from "./parts.ts";
  * import { deepEqual } from "node:assert/strict";
  *
- * deepEqual(splitText("héllo", 4), ["hé", "llo"]);
+ * deepEqual(splitText("héllo", 4), ["hél", "lo"]);
  * ```
  */
 export function splitText(text: string, budget: number = TEXT_CHUNK_BYTES): string[] {
@@ -75,7 +75,7 @@ function jsonCost(code: number): number {
  * import { splitPayload } from "./parts.ts";
  * import { equal } from "node:assert/strict";
  *
- * const parts = splitPayload({ type: "msg", text: "x".repeat(2000) });
+ * const parts = splitPayload<{ text: string; more?: boolean }>({ text: "x".repeat(2000) });
  * equal(parts.length, 3);
  * equal(parts[0].more, true);
  * equal(parts[2].more, undefined);

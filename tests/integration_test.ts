@@ -1,0 +1,267 @@
+/**
+ * The real programs as processes over real UDP on loopback.
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { Program, startClient, startServer, stopAll } from "./process.ts";
+
+type Event = Record<string, unknown>;
+const messages = (client: Program) =>
+  client.json().filter((e) => e.type === "message").map((e) => [e.seq, e.from, e.text]);
+const ofType = (client: Program, type: string) => client.json().filter((e) => e.type === type);
+
+Deno.test("three clients chat and all print the same transcript", async () => {
+  const { server, port } = await startServer();
+  const clients: Program[] = [];
+  try {
+    for (const nick of ["ann", "ben", "cat"]) clients.push(await startClient(port, nick));
+    await Promise.all(
+      clients.map((c, i) =>
+        c.type(...[1, 2, 3, 4, 5].map((k) => `${c === clients[i] ? i : 0}-${k}`))
+      ),
+    );
+    for (const client of clients) {
+      await client.waitFor((c) => messages(c).length === 15, 10_000, "15 messages");
+    }
+    const reference = messages(clients[0]);
+    for (const client of clients) deepEqual(messages(client), reference);
+    for (const client of clients) await client.waitFor((c) => ofType(c, "delivered").length === 5);
+    // The server logs one line per message.
+    await server.waitFor((s) => s.lines.filter((l) => / <(ann|ben|cat)> /.test(l)).length === 15);
+  } finally {
+    await stopAll(...clients, server);
+  }
+});
+
+Deno.test("joins, renames and leaves are announced, and the leaver exits 0", async () => {
+  const { server, port } = await startServer();
+  let ann, ben;
+  try {
+    ann = await startClient(port, "ann");
+    ben = await startClient(port, "ben");
+    await ann.waitFor((c) => ofType(c, "join").some((e) => e.nick === "ben"));
+    await ben.type("/nick benny");
+    await ann.waitFor((c) =>
+      ofType(c, "rename").some((e) => e.from === "ben" && e.nick === "benny")
+    );
+    await ben.type("/quit");
+    equal((await ben.exit()).code, 0);
+    await ann.waitFor((c) =>
+      ofType(c, "leave").some((e) => e.nick === "benny" && e.reason === "quit")
+    );
+    await server.waitForLine("leave benny");
+  } finally {
+    await stopAll(ann, ben, server);
+  }
+});
+
+Deno.test("a taken nickname gets a unique variant and the client is told", async () => {
+  const { server, port } = await startServer();
+  let first, second;
+  try {
+    first = await startClient(port, "sam");
+    second = await startClient(port, "sam");
+    const [connected] = ofType(second, "connected");
+    equal(connected.nick, "sam2");
+    equal(connected.requested, "sam");
+  } finally {
+    await stopAll(first, second, server);
+  }
+});
+
+Deno.test("a private message reaches only its target", async () => {
+  const { server, port } = await startServer();
+  let ann, ben, cat;
+  try {
+    [ann, ben, cat] = [
+      await startClient(port, "ann"),
+      await startClient(port, "ben"),
+      await startClient(port, "cat"),
+    ];
+    await ann.type("/msg ben the secret", "/msg nobody hello", "public marker");
+    await ben.waitFor((c) =>
+      ofType(c, "private").some((e) => e.text === "the secret" && e.from === "ann")
+    );
+    await cat.waitFor((c) => messages(c).some((m) => m[2] === "public marker"));
+    await ann.waitFor((c) => ofType(c, "error").some((e) => /nobody/.test(String(e.message))));
+    ok(!cat.lines.some((line) => line.includes("the secret")));
+  } finally {
+    await stopAll(ann, ben, cat, server);
+  }
+});
+
+Deno.test("a client killed with SIGKILL is timed out and announced", async () => {
+  const { server, port } = await startServer(["--timeout", "1.5"]);
+  let ann, ben;
+  try {
+    ann = await startClient(port, "ann");
+    ben = await startClient(port, "ben");
+    ben.kill("SIGKILL");
+    await ben.exit();
+    await ann.waitFor(
+      (c) => ofType(c, "leave").some((e) => e.nick === "ben" && e.reason === "timeout"),
+      6000,
+    );
+    await server.waitForLine("timeout ben");
+  } finally {
+    await stopAll(ann, ben, server);
+  }
+});
+
+Deno.test("a legacy plain-text member and v1 clients see each other, and quit() works", async () => {
+  const { server, port } = await startServer();
+  const legacy = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const legacyName = `127.0.0.1:${(legacy.addr as Deno.NetAddr).port}`;
+  const to = { transport: "udp" as const, hostname: "127.0.0.1", port };
+  const heard: string[] = [];
+  const receiving = (async () => {
+    try {
+      for (;;) heard.push(new TextDecoder().decode((await legacy.receive())[0]));
+    } catch {
+      // closed
+    }
+  })();
+  let ann;
+  try {
+    ann = await startClient(port, "ann");
+    await legacy.send(new TextEncoder().encode("hello from the tutorial\n"), to);
+    await ann.waitFor((c) =>
+      messages(c).some((m) => m[1] === legacyName && m[2] === "hello from the tutorial")
+    );
+    await ann.type("hi old friend");
+    await ann.waitFor(() => heard.includes("ann: hi old friend\n"), 5000, "legacy to hear ann");
+    await legacy.send(new TextEncoder().encode("quit()\n"), to);
+    await ann.waitFor((c) => ofType(c, "leave").some((e) => e.nick === legacyName));
+    ok(!messages(ann).some((m) => m[2] === "quit()"));
+  } finally {
+    legacy.close();
+    await receiving;
+    await stopAll(ann, server);
+  }
+});
+
+Deno.test("the server survives a burst of random datagrams and keeps serving", async () => {
+  const { server, port } = await startServer();
+  let ann, ben;
+  try {
+    ann = await startClient(port, "ann");
+    const noise = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    try {
+      for (let i = 0; i < 500; i++) {
+        const data = crypto.getRandomValues(new Uint8Array(16 + ((i * 7) % 2000)));
+        await noise.send(data, { transport: "udp", hostname: "127.0.0.1", port });
+        // Paced so the kernel's receive buffer, not the server, is not what drops them.
+        if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const frames = [
+        '{"udpchat":1,"type":"ack","n":99999,"sack":[]}',
+        '{"udpchat":1,"type":"msg","n":1,"te',
+        '{"udpchat":3}',
+      ];
+      for (const frame of frames) {
+        await noise.send(new TextEncoder().encode(frame), {
+          transport: "udp",
+          hostname: "127.0.0.1",
+          port,
+        });
+      }
+    } finally {
+      noise.close();
+    }
+    ben = await startClient(port, "ben");
+    await ann.type("still alive?");
+    await ben.waitFor((c) => messages(c).some((m) => m[2] === "still alive?"));
+    equal(
+      ofType(ann, "join").filter((e) => String(e.nick).startsWith("127.")).length,
+      0,
+      "noise never joined",
+    );
+    server.kill("SIGTERM");
+    equal((await server.exit()).code, 0);
+    match(
+      server.lines.join("\n"),
+      /dropped: [1-9]\d* garbage, [1-9]\d* oversize, [1-9]\d* bad frames/,
+    );
+  } finally {
+    await stopAll(ann, ben, server);
+  }
+});
+
+Deno.test("a piped line is delivered before the client exits 0, in line mode", async () => {
+  const { server, port } = await startServer();
+  let ann, pipe;
+  try {
+    ann = await startClient(port, "ann");
+    pipe = new Program("client.ts", [`127.0.0.1:${port}`, "--nick", "bob"], { stdin: true });
+    await pipe.type("hello", "evil \x1b[2J\x07 text");
+    await pipe.endInput();
+    equal((await pipe.exit()).code, 0);
+    await ann.waitFor((c) => messages(c).some((m) => m[1] === "bob" && m[2] === "hello"));
+    ok(
+      pipe.lines.some((line) => /^\[\d\d:\d\d:\d\d\] <bob> hello$/.test(line)),
+      pipe.lines.join("\n"),
+    );
+    // Control characters from the network are shown inert.
+    ok(pipe.lines.some((line) => line.endsWith("<bob> evil ␛[2J␇ text")), pipe.lines.join("\n"));
+    ok(!pipe.lines.join("").includes("\x1b"));
+  } finally {
+    await stopAll(ann, pipe, server);
+  }
+});
+
+Deno.test("Ctrl+C on the server tells members it is closing and exits 0", async () => {
+  const { server, port } = await startServer();
+  let ann;
+  try {
+    ann = await startClient(port, "ann");
+    server.kill("SIGINT");
+    equal((await server.exit()).code, 0);
+    await ann.waitFor((c) =>
+      ofType(c, "reconnecting").some((e) => /closing/.test(String(e.reason)))
+    );
+  } finally {
+    await stopAll(ann, server);
+  }
+});
+
+Deno.test("a client with no server answering explains and exits non-zero within 10 s", async () => {
+  const { freePort } = await import("./process.ts");
+  const started = Date.now();
+  const client = new Program("client.ts", [`127.0.0.1:${freePort()}`, "--nick", "ann"], {
+    stdin: true,
+  });
+  const status = await client.exit(15_000);
+  equal(status.code, 3);
+  ok(Date.now() - started < 10_000);
+  match(client.errors.join("\n"), /no answer from 127\.0\.0\.1:\d+ .*server running.*firewall/);
+});
+
+Deno.test("user errors get one actionable line and a documented exit code", async () => {
+  const { server, port } = await startServer();
+  try {
+    const cases: Array<[string, string[], number, RegExp]> = [
+      [
+        "server.ts",
+        ["--host", "127.0.0.1", "--port", String(port)],
+        3,
+        /port \d+ is already in use.*--port/,
+      ],
+      ["server.ts", ["--port", "http"], 2, /--port must be a port number/],
+      ["server.ts", ["--bogus"], 2, /Unknown option '--bogus'/],
+      ["client.ts", ["127.0.0.1", "--nick", "two words"], 2, /spaces/],
+      ["client.ts", [], 2, /server's address/],
+      ["client.ts", ["no-such-host.invalid"], 3, /Cannot find host 'no-such-host.invalid'/],
+    ];
+    for (const [script, args, code, message] of cases) {
+      const program = new Program(script, args);
+      const status = await program.exit();
+      equal(status.code, code, `${script} ${args.join(" ")}`);
+      equal(program.errors.length, 1, program.errors.join("\n"));
+      match(program.errors[0], message);
+    }
+  } finally {
+    await stopAll(server);
+  }
+});
+
+export type { Event };

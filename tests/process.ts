@@ -1,0 +1,163 @@
+/**
+ * Runs the real `server.ts` and `client.ts` as child processes for
+ * integration tests: collects their output line by line and waits for lines
+ * with a deadline, since `deno test` has no per-test timeout.
+ *
+ * @module
+ */
+
+const ROOT = new URL("..", import.meta.url);
+
+/** A running program whose output is collected. */
+export class Program {
+  readonly lines: string[] = [];
+  readonly errors: string[] = [];
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  readonly #reading: Promise<void>;
+  #status: Promise<Deno.CommandStatus> | undefined;
+
+  constructor(
+    script: string,
+    args: string[],
+    options: { stdin?: boolean; env?: Record<string, string> } = {},
+  ) {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", "--allow-env", script, ...args],
+      cwd: ROOT,
+      stdin: options.stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", ...options.env },
+    }).spawn();
+    this.#writer = options.stdin ? this.#child.stdin.getWriter() : undefined;
+    this.#reading = Promise.all([
+      collect(this.#child.stdout, this.lines),
+      collect(this.#child.stderr, this.errors),
+    ]).then(() => {});
+  }
+
+  /** Process id, for sending signals. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /** Writes lines to the program's stdin. */
+  async type(...lines: string[]): Promise<void> {
+    await this.#writer!.write(new TextEncoder().encode(lines.map((l) => l + "\n").join("")));
+  }
+
+  /** Closes stdin: end of input. */
+  async endInput(): Promise<void> {
+    await this.#writer?.close().catch(() => {});
+  }
+
+  /** Output lines parsed as JSON (for `--json` clients), skipping anything else. */
+  json(): Array<Record<string, unknown>> {
+    return this.lines.flatMap((line) => {
+      try {
+        return [JSON.parse(line)];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /** Waits until `predicate` holds for this program, failing after `ms`. */
+  async waitFor(
+    predicate: (program: this) => boolean,
+    ms = 10_000,
+    what = "condition",
+  ): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!predicate(this)) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Timed out after ${ms} ms waiting for ${what}; output:\n${
+            this.lines.join("\n")
+          }\nstderr:\n${this.errors.join("\n")}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Waits for a line containing `text`. */
+  waitForLine(text: string, ms = 10_000): Promise<void> {
+    return this.waitFor((p) => p.lines.some((line) => line.includes(text)), ms, `'${text}'`);
+  }
+
+  /** Sends a signal. */
+  kill(signal: Deno.Signal = "SIGTERM"): void {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // already exited
+    }
+  }
+
+  /** Waits for the exit (killing after `ms`) and for all output. */
+  async exit(ms = 10_000): Promise<Deno.CommandStatus> {
+    this.#status ??= this.#child.status;
+    const timer = setTimeout(() => this.kill("SIGKILL"), ms);
+    try {
+      const status = await this.#status;
+      await this.#reading;
+      return status;
+    } finally {
+      clearTimeout(timer);
+      await this.endInput();
+    }
+  }
+}
+
+async function collect(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  let rest = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop()!;
+    into.push(...parts);
+  }
+  if (rest) into.push(rest);
+}
+
+/** A UDP port free right now on loopback. */
+export function freePort(): number {
+  const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (socket.addr as Deno.NetAddr).port;
+  socket.close();
+  return port;
+}
+
+/** Starts a server on a free port and waits until it listens. */
+export async function startServer(args: string[] = []): Promise<{ server: Program; port: number }> {
+  const port = freePort();
+  const server = new Program("server.ts", ["--host", "127.0.0.1", "--port", String(port), ...args]);
+  await server.waitForLine("listening on");
+  return { server, port };
+}
+
+/** Starts a `--json` client with piped stdin and waits until it joined. */
+export async function startClient(
+  port: number,
+  nick: string,
+  args: string[] = [],
+): Promise<Program> {
+  const client = new Program(
+    "client.ts",
+    [`127.0.0.1:${port}`, "--nick", nick, "--json", ...args],
+    { stdin: true },
+  );
+  await client.waitFor(
+    (c) => c.json().some((e) => e.type === "connected"),
+    10_000,
+    `${nick} to connect`,
+  );
+  return client;
+}
+
+/** Stops programs, whatever state they are in. */
+export async function stopAll(...programs: Array<Program | undefined>): Promise<void> {
+  for (const program of programs) program?.kill("SIGKILL");
+  await Promise.all(programs.map((program) => program?.exit()));
+}
