@@ -19,6 +19,7 @@ import {
 } from "./lib/cli.ts";
 import { describeLogEntry, timestamp } from "./lib/format.ts";
 import { Room, type RoomOptions } from "./lib/room.ts";
+import { TranscriptFile } from "./lib/transcript.ts";
 import { UdpEndpoint } from "./lib/udp.ts";
 
 const PROGRAM = "udpchat-server";
@@ -35,6 +36,8 @@ Options:
   --timeout SECS         drop a client silent this long (default 30)
   --legacy-timeout SECS  drop a plain-text (nc, tutorial) client silent this long (default 600)
   --history N            recent room events replayed to late joiners (default 50)
+  --log FILE             append every room event to FILE as JSON lines; on start, restore
+                         history and sequence numbers from it
   -h, --help             this help
   -V, --version          print the version
 
@@ -46,12 +49,13 @@ Exit codes:
   0  stopped with Ctrl+C or SIGTERM (members are told)
   1  unexpected error
   2  bad arguments
-  3  cannot listen (port in use, permission denied, address not available)`;
+  3  cannot listen (port in use, permission denied, address not available) or open the --log file`;
 
 /** Parsed server settings. */
 export interface ServerConfig {
   host: string;
   port: number;
+  log?: string;
   room: RoomOptions;
 }
 
@@ -74,6 +78,7 @@ export function parseServerArgs(args: string[]): ServerConfig | "help" | "versio
         timeout: { type: "string", default: "30" },
         "legacy-timeout": { type: "string", default: "600" },
         history: { type: "string", default: "50" },
+        log: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -89,6 +94,7 @@ export function parseServerArgs(args: string[]): ServerConfig | "help" | "versio
   return {
     host: values.host,
     port: parsePort(values.port, "--port"),
+    log: values.log,
     room: {
       name: values.name,
       timeout,
@@ -136,8 +142,24 @@ async function main(args: string[]): Promise<number> {
   }
   const room = new Room(config.room);
   const log = (line: string) => console.log(`${timestamp(Date.now())} ${line}`);
+  let transcript: TranscriptFile | undefined;
+  if (config.log !== undefined) {
+    try {
+      const opened = TranscriptFile.open(config.log);
+      transcript = opened.file;
+      room.restore(opened.events);
+      const skipped = opened.skipped ? ` (${opened.skipped} damaged lines skipped)` : "";
+      log(`transcript ${config.log}: ${opened.events.length} events restored${skipped}, continuing after #${room.seq}`);
+    } catch (error) {
+      conn.close();
+      exitWith(PROGRAM, `Cannot use --log ${config.log}: ${(error as Error).message}`, EXIT.network);
+    }
+  }
   const endpoint = new UdpEndpoint(conn, room, (entries) => {
-    for (const entry of entries) log(describeLogEntry(entry));
+    for (const entry of entries) {
+      if (transcript && "seq" in entry.event) transcript.append(entry.event);
+      log(describeLogEntry(entry));
+    }
   });
 
   const suffix = port === DEFAULT_PORT ? "" : `:${port}`;
@@ -156,9 +178,11 @@ async function main(args: string[]): Promise<number> {
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   await endpoint.run();
   await endpoint.flushed();
+  transcript?.close();
   const s = room.stats;
   log(
-    `stopped: ${s.datagrams} datagrams in, ${s.relayed} events relayed; dropped: ${s.garbage} garbage, ` +
+    `stopped: ${s.datagrams} datagrams in, ${s.relayed} events relayed, ${s.sent} stream frames sent, ` +
+      `${s.retransmitted} retransmitted; dropped: ${s.garbage} garbage, ` +
       `${s.oversize} oversize, ${s.badFrame} bad frames, ${s.notJoined} from non-members, ${s.forgedAck} bad acks`,
   );
   return EXIT.ok;

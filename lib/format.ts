@@ -121,6 +121,7 @@ export function describeEvent(event: SessionEvent, me: string): string | undefin
       return `!!! not delivered (${event.reason}): ${s(event.text)}`;
     case "refused":
       return `!!! the server refused to let you in: ${s(event.reason)}`;
+    case "pending":
     case "delivered":
     case "unreachable":
     case "left":

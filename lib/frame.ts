@@ -537,6 +537,36 @@ export function utf8Length(text: string): number {
 }
 
 /**
+ * Decodes one room event from text, e.g. a line of a transcript file.
+ *
+ * @param text One JSON object.
+ * @returns The room event.
+ * @throws {FrameError} If it is not a valid room event.
+ *
+ * @example Usage
+ * ```ts
+ * import { decodeRoomEvent } from "./frame.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(decodeRoomEvent('{"type":"join","seq":3,"nick":"bo","time":0}').seq, 3);
+ * ```
+ */
+export function decodeRoomEvent(text: string): RoomEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new FrameError("bad-frame", "Room event is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new FrameError("bad-frame", "Room event must be a JSON object");
+  }
+  const event = validateServerEvent(value as Json);
+  if (!("seq" in event)) throw new FrameError("bad-frame", `Event type '${event.type}' is not a room event`);
+  return event;
+}
+
+/**
  * A stable key for an address, usable in a `Map`.
  *
  * @param address The address.

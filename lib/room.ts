@@ -89,6 +89,10 @@ export interface RoomLogEntry {
 export interface RoomStats {
   datagrams: number;
   relayed: number;
+  /** Stream frames sent to members for the first time. */
+  sent: number;
+  /** Stream frames sent to members again. */
+  retransmitted: number;
   garbage: number;
   oversize: number;
   badFrame: number;
@@ -158,6 +162,8 @@ export class Room {
   readonly stats: RoomStats = {
     datagrams: 0,
     relayed: 0,
+    sent: 0,
+    retransmitted: 0,
     garbage: 0,
     oversize: 0,
     badFrame: 0,
@@ -190,7 +196,7 @@ export class Room {
     this.#maxMembers = maxMembers;
     this.#historySize = history;
     this.#maxBacklog = maxBacklog;
-    this.#streamOptions = stream;
+    this.#streamOptions = { ...stream, counters: this.stats };
   }
 
   /** Current members' nicknames, in alphabetical order. */

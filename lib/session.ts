@@ -76,9 +76,10 @@ export type SessionEvent =
   | { type: "refused"; code: string; reason: string }
   | { type: "unreachable"; after: number }
   | { type: "reconnecting"; reason: string }
+  | { type: "pending"; id: number; text: string }
   | { type: "delivered"; id: number }
   | { type: "failed"; id: number; text: string; reason: string }
-  | { type: "left" };
+  | { type: "left"; sent: number; retransmitted: number };
 
 type Body = DistributiveOmit<ClientRequest, "n">;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -136,6 +137,8 @@ export class Session {
   #leaveN: number | undefined;
   #messages = 0;
   #texts = new Map<number, string>();
+  /** Wire ids of messages reported failed, in case they show up in the room after all. */
+  #failed = new Map<string, number>();
   #queue: Outgoing[] = [];
   #out = new StreamSender<Outgoing>();
   #in = new StreamReceiver<ServerEvent>();
@@ -144,6 +147,8 @@ export class Session {
   #events: SessionEvent[] = [];
   /** Datagrams from the server that could not be decoded. */
   dropped = 0;
+  /** Requests sent on the client's streams, and how many were sent again. */
+  readonly counters = { sent: 0, retransmitted: 0 };
 
   /**
    * Starts joining.
@@ -169,7 +174,7 @@ export class Session {
     this.#failAfter = failAfter;
     this.#lostAfter = lostAfter;
     this.#leaveTimeout = leaveTimeout;
-    this.#streamOptions = stream;
+    this.#streamOptions = { ...stream, counters: this.counters };
     this.#random = random;
     this.#client = this.#randomToken();
     this.#startedAt = now;
@@ -415,7 +420,8 @@ export class Session {
     }
     const id = ++this.#messages;
     this.#texts.set(id, body.text);
-    const parts = splitPayload<Body>({ ...body, id: `${this.#client}-${id}` });
+    this.#events.push({ type: "pending", id, text: body.text });
+    const parts = splitPayload<Body>({ ...body, id: this.#wireId(id) });
     parts.forEach((part, i) => {
       this.#request({ body: part, message: id, last: i === parts.length - 1 }, now);
     });
@@ -458,6 +464,14 @@ export class Session {
       if (event.seq <= this.#lastSeq) return; // already shown before reconnecting
       this.#lastSeq = event.seq;
       if (event.type === "rename" && event.from === this.#nick) this.#nick = event.nick;
+    }
+    if ("id" in event && event.id !== undefined) {
+      // A message reported failed reached the room after all (its ack was what got lost).
+      const id = this.#failed.get(event.id);
+      if (id !== undefined) {
+        this.#failed.delete(event.id);
+        this.#events.push({ type: "delivered", id });
+      }
     }
     this.#events.push(event);
   }
@@ -528,6 +542,8 @@ export class Session {
     const text = this.#texts.get(id);
     if (text === undefined) return;
     this.#texts.delete(id);
+    this.#failed.set(this.#wireId(id), id);
+    if (this.#failed.size > 1024) this.#failed.delete(this.#failed.keys().next().value!);
     this.#events.push({ type: "failed", id, text, reason });
   }
 
@@ -538,7 +554,7 @@ export class Session {
     this.#queue = [];
     for (const id of ids) this.#fail(id, why === "left" ? "still unacknowledged on leaving" : why);
     this.#state = "closed";
-    if (why === "left") this.#events.push({ type: "left" });
+    if (why === "left") this.#events.push({ type: "left", ...this.counters });
   }
 
   #startJoin(now: number): void {
@@ -559,6 +575,10 @@ export class Session {
   #send(data: Uint8Array, now: number): void {
     this.#transmits.push({ to: this.#server, data });
     this.#lastSent = now;
+  }
+
+  #wireId(id: number): string {
+    return `${this.#client}-${id}`;
   }
 
   #randomToken(): string {

@@ -22,6 +22,16 @@ export interface StreamOptions {
   minRto?: number;
   /** Upper bound of the retransmission timeout; caps backoff so recovery stays quick on a LAN, in ms. @default {500} */
   maxRto?: number;
+  /** Counters to add this stream's first transmissions and retransmissions to (shared by many streams). */
+  counters?: StreamCounters;
+}
+
+/** Transmission counters, for statistics. */
+export interface StreamCounters {
+  /** Payloads sent for the first time. */
+  sent: number;
+  /** Payloads sent again because no acknowledgement came in time. */
+  retransmitted: number;
 }
 
 interface Entry<T> {
@@ -57,10 +67,12 @@ export class StreamSender<T> {
   #rto: number;
   #srtt: number | undefined;
   #rttvar = 0;
+  #counters: StreamCounters;
 
   /** @param options Window and timers. */
   constructor(options: StreamOptions = {}) {
     const { window = 64, initialRto = 200, minRto = 60, maxRto = 500 } = options;
+    this.#counters = options.counters ?? { sent: 0, retransmitted: 0 };
     if (!(window >= 1)) {
       throw new RangeError(
         `Cannot create stream as 'window' must be at least 1: current value is ${window}`,
@@ -108,6 +120,7 @@ export class StreamSender<T> {
       if (entry.sentAt !== undefined && now >= this.#due(entry)) {
         entry.sentAt = now;
         entry.tries++;
+        this.#counters.retransmitted++;
         out.push([n, entry.payload]);
       }
     }
@@ -117,6 +130,7 @@ export class StreamSender<T> {
       if (entry === undefined) continue;
       entry.sentAt = entry.firstSentAt = now;
       entry.tries = 1;
+      this.#counters.sent++;
       out.push([n, entry.payload]);
     }
     return out;

@@ -94,12 +94,17 @@ export class UdpEndpoint<E> {
     }
   }
 
-  /** Sends what the machine has queued, reports its events and re-arms the timer. Call after driving the machine directly. */
+  /**
+   * Reports the machine's events, then sends what it has queued and re-arms
+   * the timer. Call after driving the machine directly. Events go first so a
+   * synchronous handler (the transcript file) has recorded an event before
+   * any datagram about it, such as its acknowledgement, leaves.
+   */
   pump(): void {
     if (this.#closed) return;
     const { transmits, events } = this.#machine.poll();
-    for (const { to, data } of transmits) this.#send(to, data);
     if (events.length > 0) this.#onEvents(events);
+    for (const { to, data } of transmits) this.#send(to, data);
     this.#arm();
   }
 

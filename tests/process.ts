@@ -8,6 +8,22 @@
 
 const ROOT = new URL("..", import.meta.url);
 
+/** The permissions `deno task server` / `deno task client` grant (deno.json). */
+const PERMISSIONS: Record<string, string[]> = {
+  "server.ts": ["--allow-net", "--allow-sys=networkInterfaces", "--allow-read", "--allow-write"],
+  "client.ts": ["--allow-net", "--allow-env=USER,USERNAME,LOGNAME"],
+};
+
+/** How to start a {@linkcode Program}. */
+export interface ProgramOptions {
+  /** Give it a stdin to type into. */
+  stdin?: boolean;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Run it inside this network namespace. */
+  netns?: string;
+}
+
 /** A running program whose output is collected. */
 export class Program {
   readonly lines: string[] = [];
@@ -17,13 +33,11 @@ export class Program {
   readonly #reading: Promise<void>;
   #status: Promise<Deno.CommandStatus> | undefined;
 
-  constructor(
-    script: string,
-    args: string[],
-    options: { stdin?: boolean; env?: Record<string, string> } = {},
-  ) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net", "--allow-env", script, ...args],
+  constructor(script: string, args: string[], options: ProgramOptions = {}) {
+    const command = [Deno.execPath(), "run", ...PERMISSIONS[script], script, ...args];
+    const argv = options.netns ? ["ip", "netns", "exec", options.netns, ...command] : command;
+    this.#child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
       cwd: ROOT,
       stdin: options.stdin ? "piped" : "null",
       stdout: "piped",

@@ -1,0 +1,141 @@
+/**
+ * A small LAN inside this machine: a server and three clients, each in its
+ * own network namespace on a bridge, with nftables dropping 30% of incoming
+ * UDP datagrams at random on every host. Needs root, `ip` and `nft`; without
+ * them the test says it is skipped.
+ */
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { Program, stopAll } from "./process.ts";
+
+const LOSS = 30;
+const PER_CLIENT = 100;
+const CLIENTS = 3;
+
+async function sh(script: string): Promise<{ ok: boolean; output: string }> {
+  const { success, stdout, stderr } = await new Deno.Command("bash", {
+    args: ["-c", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { ok: success, output: decode(stdout) + decode(stderr) };
+}
+
+async function canBuildLan(): Promise<string | undefined> {
+  if (Deno.build.os !== "linux") return "not Linux";
+  const probe = await sh("[ \"$(id -u)\" = 0 ] && command -v ip && command -v nft");
+  return probe.ok ? undefined : "needs root, ip (iproute2) and nft (nftables)";
+}
+
+/** Names unique to this run, so parallel or leftover runs never collide. */
+function lanNames() {
+  const id = (Deno.pid % 10_000).toString(36);
+  const subnet = `10.${200 + (Deno.pid % 50)}.${Deno.pid % 250}`;
+  const hosts = Array.from({ length: CLIENTS + 1 }, (_, i) => ({
+    ns: `uc${id}h${i}`,
+    veth: `uc${id}v${i}`,
+    ip: `${subnet}.${i + 1}`,
+  }));
+  return { bridge: `uc${id}br`, subnet, hosts };
+}
+
+async function buildLan(lan: ReturnType<typeof lanNames>): Promise<void> {
+  const lines = [
+    "set -e",
+    `ip link add ${lan.bridge} type bridge`,
+    `ip link set ${lan.bridge} up`,
+  ];
+  for (const host of lan.hosts) {
+    lines.push(
+      `ip netns add ${host.ns}`,
+      `ip link add ${host.veth} type veth peer name ${host.veth}b`,
+      `ip link set ${host.veth} netns ${host.ns}`,
+      `ip link set ${host.veth}b master ${lan.bridge}`,
+      `ip link set ${host.veth}b up`,
+      `ip -n ${host.ns} addr add ${host.ip}/24 dev ${host.veth}`,
+      `ip -n ${host.ns} link set ${host.veth} up`,
+      `ip -n ${host.ns} link set lo up`,
+      `ip netns exec ${host.ns} nft add table inet chaos`,
+      `ip netns exec ${host.ns} nft add chain inet chaos input '{ type filter hook input priority 0; }'`,
+      `ip netns exec ${host.ns} nft add rule inet chaos input meta l4proto udp numgen random mod 100 '<' ${LOSS} drop`,
+    );
+  }
+  const result = await sh(lines.join("\n"));
+  if (!result.ok) throw new Error(`Could not build the test LAN:\n${result.output}`);
+}
+
+async function tearDownLan(lan: ReturnType<typeof lanNames>): Promise<void> {
+  const lines = lan.hosts.map((host) => `ip netns del ${host.ns} 2>/dev/null`);
+  lines.push(`ip link del ${lan.bridge} 2>/dev/null`, "true");
+  await sh(lines.join("\n"));
+}
+
+const skip = await canBuildLan();
+if (skip) console.log(`SKIPPED lan_test.ts: ${skip}`);
+
+Deno.test({
+  name: `LAN of namespaces with ${LOSS}% loss on every host: ${CLIENTS} clients × ${PER_CLIENT} messages, identical complete transcripts`,
+  ignore: skip !== undefined,
+  sanitizeResources: false, // child processes inside namespaces are awaited below
+  fn: async () => {
+    const lan = lanNames();
+    const [serverHost, ...clientHosts] = lan.hosts;
+    const clients: Program[] = [];
+    let server: Program | undefined;
+    try {
+      await buildLan(lan);
+      server = new Program("server.ts", ["--port", "9999", "--name", "lossy lan"], { netns: serverHost.ns });
+      await server.waitForLine("listening on");
+      for (const [i, host] of clientHosts.entries()) {
+        const client = new Program("client.ts", [serverHost.ip, "--nick", `host${i + 1}`, "--json"], {
+          stdin: true,
+          netns: host.ns,
+        });
+        clients.push(client);
+      }
+      for (const client of clients) {
+        await client.waitFor((c) => c.json().some((e) => e.type === "connected"), 15_000, "join over the lossy LAN");
+      }
+      const started = Date.now();
+      await Promise.all(
+        clients.map((client, i) => client.type(...Array.from({ length: PER_CLIENT }, (_, k) => `host${i + 1} #${k}`))),
+      );
+      const total = CLIENTS * PER_CLIENT;
+      const messages = (c: Program) =>
+        c.json().filter((e) => e.type === "message").map((e) => `${e.seq} ${e.from} ${e.text}`);
+      for (const client of clients) {
+        await client.waitFor((c) => messages(c).length >= total, 120_000, `${total} messages`);
+      }
+      const fullDelivery = Date.now() - started;
+      const reference = messages(clients[0]);
+      for (const client of clients) {
+        deepEqual(messages(client), reference, "identical transcripts");
+        equal(new Set(messages(client)).size, total, "no duplicates");
+        await client.waitFor((c) => c.json().filter((e) => e.type === "delivered").length === PER_CLIENT, 30_000);
+        equal(client.json().filter((e) => e.type === "failed").length, 0, "nothing failed");
+      }
+      for (const client of clients) await client.endInput();
+      const left = [];
+      for (const client of clients) {
+        equal((await client.exit(15_000)).code, 0);
+        left.push(client.json().find((e) => e.type === "left")!);
+      }
+      server.kill("SIGTERM");
+      equal((await server.exit()).code, 0);
+      const stats = /(\d+) stream frames sent, (\d+) retransmitted/.exec(server.lines.join("\n"));
+      ok(stats, "server statistics");
+      const upSent = left.reduce((sum, e) => sum + Number(e.sent), 0);
+      const upRetransmitted = left.reduce((sum, e) => sum + Number(e.retransmitted), 0);
+      console.log(
+        `LAN report: ${total} messages, ${LOSS}% loss on input of every host; all ${CLIENTS} transcripts identical; ` +
+          `full delivery in ${(fullDelivery / 1000).toFixed(1)} s; ` +
+          `client→server: ${upSent} frames, ${upRetransmitted} retransmitted (${(upRetransmitted / upSent).toFixed(2)}/frame); ` +
+          `server→clients: ${stats![1]} frames, ${stats![2]} retransmitted (${(Number(stats![2]) / Number(stats![1])).toFixed(2)}/frame)`,
+      );
+    } finally {
+      await stopAll(...clients, server);
+      await tearDownLan(lan);
+    }
+  },
+});
