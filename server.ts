@@ -18,6 +18,7 @@ import {
   VERSION,
 } from "./lib/cli.ts";
 import { describeLogEntry, timestamp } from "./lib/format.ts";
+import type { RoomEvent } from "./lib/frame.ts";
 import { Room, type RoomOptions } from "./lib/room.ts";
 import { TranscriptFile } from "./lib/transcript.ts";
 import { UdpEndpoint } from "./lib/udp.ts";
@@ -140,21 +141,31 @@ async function main(args: string[]): Promise<number> {
     if (message) exitWith(PROGRAM, message, EXIT.network);
     throw error;
   }
-  const room = new Room(config.room);
   const log = (line: string) => console.log(`${timestamp(Date.now())} ${line}`);
+  let epoch = crypto.randomUUID().slice(0, 8);
   let transcript: TranscriptFile | undefined;
+  let restored: RoomEvent[] = [];
   if (config.log !== undefined) {
     try {
-      const opened = TranscriptFile.open(config.log);
+      const opened = TranscriptFile.open(config.log, epoch);
+      ({ epoch, events: restored } = opened);
       transcript = opened.file;
-      room.restore(opened.events);
       const skipped = opened.skipped ? ` (${opened.skipped} damaged lines skipped)` : "";
-      log(`transcript ${config.log}: ${opened.events.length} events restored${skipped}, continuing after #${room.seq}`);
+      const last = restored.at(-1)?.seq ?? 0;
+      log(
+        `transcript ${config.log}: ${restored.length} events restored${skipped}, continuing after #${last}`,
+      );
     } catch (error) {
       conn.close();
-      exitWith(PROGRAM, `Cannot use --log ${config.log}: ${(error as Error).message}`, EXIT.network);
+      exitWith(
+        PROGRAM,
+        `Cannot use --log ${config.log}: ${(error as Error).message}`,
+        EXIT.network,
+      );
     }
   }
+  const room = new Room({ ...config.room, epoch });
+  room.restore(restored);
   const endpoint = new UdpEndpoint(conn, room, (entries) => {
     for (const entry of entries) {
       if (transcript && "seq" in entry.event) transcript.append(entry.event);

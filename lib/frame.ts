@@ -56,7 +56,7 @@ export type LeaveReason = "quit" | "timeout" | "closing" | "overload";
 
 /** A frame a client sends to the server. `n` numbers the client's reliable stream. */
 export type ClientFrame =
-  | { type: "join"; nick: string; session: string; last?: number }
+  | { type: "join"; nick: string; session: string; epoch?: string; last?: number }
   | { type: "msg"; n: number; id?: string; text: string; more?: boolean }
   | { type: "action"; n: number; id?: string; text: string; more?: boolean }
   | { type: "pm"; n: number; id?: string; to: string; text: string; more?: boolean }
@@ -127,6 +127,7 @@ export type ServerFrame =
     type: "welcome";
     nick: string;
     room: string;
+    epoch: string;
     session: string;
     seq: number;
     members: number;
@@ -401,6 +402,7 @@ function validateClientFrame(o: Json): ClientFrame {
   switch (type) {
     case "join":
       return withOptional({ type, nick: str(o, "nick"), session: str(o, "session") }, {
+        epoch: optional(o, "epoch", str),
         last: optional(o, "last", counter),
       });
     case "msg":
@@ -439,6 +441,7 @@ function validateServerFrame(o: Json): ServerFrame {
         type,
         nick: str(o, "nick"),
         room: str(o, "room"),
+        epoch: str(o, "epoch"),
         session: str(o, "session"),
         seq: counter(o, "seq"),
         members: counter(o, "members"),
@@ -562,7 +565,9 @@ export function decodeRoomEvent(text: string): RoomEvent {
     throw new FrameError("bad-frame", "Room event must be a JSON object");
   }
   const event = validateServerEvent(value as Json);
-  if (!("seq" in event)) throw new FrameError("bad-frame", `Event type '${event.type}' is not a room event`);
+  if (!("seq" in event)) {
+    throw new FrameError("bad-frame", `Event type '${event.type}' is not a room event`);
+  }
   return event;
 }
 

@@ -47,6 +47,13 @@ import { StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";
 export interface RoomOptions {
   /** Room name shown to members. @default {"udpchat"} */
   name?: string;
+  /**
+   * Names this room's sequence of `seq` numbers: a room restored from its
+   * transcript keeps its epoch, a fresh one gets a new one, so returning
+   * clients know whether their last `seq` still means anything.
+   * @default {a random string}
+   */
+  epoch?: string;
   /** A v1 member silent this long is removed, in ms. Must exceed `heartbeat` several times. @default {30000} */
   timeout?: number;
   /** A legacy member silent this long is removed, in ms. @default {600000} */
@@ -141,6 +148,7 @@ const encoder = new TextEncoder();
  */
 export class Room {
   readonly #name: string;
+  readonly #epoch: string;
   readonly #timeout: number;
   readonly #legacyTimeout: number;
   readonly #heartbeat: number;
@@ -176,6 +184,7 @@ export class Room {
   constructor(options: RoomOptions = {}) {
     const {
       name = "udpchat",
+      epoch = Math.random().toString(36).slice(2, 10),
       timeout = 30_000,
       legacyTimeout = 600_000,
       heartbeat = 2_000,
@@ -190,6 +199,7 @@ export class Room {
       );
     }
     this.#name = name;
+    this.#epoch = epoch;
     this.#timeout = timeout;
     this.#legacyTimeout = legacyTimeout;
     this.#heartbeat = heartbeat;
@@ -348,6 +358,8 @@ export class Room {
       existing.lastHeard = now;
       return this.#welcome(existing); // the welcome was lost: say it again
     }
+    // `last` counts in this room's epoch only; from another epoch, the member starts afresh.
+    const last = frame.epoch === this.#epoch ? frame.last : undefined;
     let nick: string;
     try {
       nick = validateNick(frame.nick);
@@ -368,7 +380,7 @@ export class Room {
       existing.link = link;
       existing.lastHeard = now;
       this.#welcome(existing);
-      this.#replay(existing, frame.last);
+      this.#replay(existing, last);
       return this.#flush(existing, now);
     }
     if (existing) this.#remove(existing, "quit", now);
@@ -387,7 +399,7 @@ export class Room {
     const member: Member = { key, address: from, nick, lastHeard: now, link };
     this.#add(member);
     this.#welcome(member);
-    this.#replay(member, frame.last);
+    this.#replay(member, last);
     this.#announce({ type: "join", nick, time: now }, now, from);
   }
 
@@ -398,6 +410,7 @@ export class Room {
         type: "welcome",
         nick: member.nick,
         room: this.#name,
+        epoch: this.#epoch,
         session: member.link!.session,
         seq: this.#seq,
         members: this.#members.size,

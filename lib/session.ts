@@ -84,6 +84,18 @@ export type SessionEvent =
 type Body = DistributiveOmit<ClientRequest, "n">;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+/** A message of mine not yet known to be delivered. */
+interface PendingMessage {
+  text: string;
+  wire: string;
+  /** All its parts, to send again whole after reconnecting. */
+  parts: Outgoing[];
+  /** When it was typed, or when reconnecting began if later. */
+  since: number;
+  /** Whether `failed` was reported for it already. */
+  reported: boolean;
+}
+
 /** A request waiting for the stream, with the local message id it completes, if any. */
 interface Outgoing {
   body: Body;
@@ -124,6 +136,7 @@ export class Session {
   #state: SessionState = "joining";
   #nick: string;
   #room = "";
+  #epoch: string | undefined;
   #token = "";
   #heartbeat = 2000;
   #startedAt: number;
@@ -136,9 +149,10 @@ export class Session {
   #leaveBy: number | undefined;
   #leaveN: number | undefined;
   #messages = 0;
-  #texts = new Map<number, string>();
-  /** Wire ids of messages reported failed, in case they show up in the room after all. */
-  #failed = new Map<string, number>();
+  /** My messages not yet known to be delivered, by local id. */
+  #pending = new Map<number, PendingMessage>();
+  /** Local ids of pending messages by wire id, to recognise them in the room. */
+  #byWire = new Map<string, number>();
   #queue: Outgoing[] = [];
   #out = new StreamSender<Outgoing>();
   #in = new StreamReceiver<ServerEvent>();
@@ -203,7 +217,7 @@ export class Session {
 
   /** Messages sent or queued and not yet acknowledged. */
   get pending(): number {
-    return this.#texts.size;
+    return this.#pending.size;
   }
 
   /**
@@ -344,6 +358,11 @@ export class Session {
         return;
       case "reconnecting":
         if (this.#leaveBy !== undefined && now >= this.#leaveBy) return this.#close("left");
+        for (const [id, message] of this.#pending) {
+          if (now >= message.since + this.#failAfter) {
+            this.#report(id, "the server is not answering");
+          }
+        }
         if (now - this.#lastJoinAt >= REJOIN_RETRY) this.#sendJoin(now);
         return;
       case "connected":
@@ -388,7 +407,7 @@ export class Session {
         times.push(this.#startedAt + this.#joinTimeout, this.#lastJoinAt + JOIN_RETRY);
         break;
       case "reconnecting":
-        times.push(this.#lastJoinAt + REJOIN_RETRY);
+        times.push(this.#lastJoinAt + REJOIN_RETRY, this.#nextReport());
         break;
       case "connected": {
         const oldest = this.#out.oldestSentAt();
@@ -418,13 +437,20 @@ export class Session {
         `Cannot send message as it is ${size} bytes: the limit is ${MAX_TEXT_BYTES}`,
       );
     }
+    if (this.#state === "closed" || this.#leaveBy !== undefined) {
+      throw new RangeError("Cannot send as the session is leaving");
+    }
     const id = ++this.#messages;
-    this.#texts.set(id, body.text);
+    const wire = `${this.#client}-${id}`;
+    const parts = splitPayload<Body>({ ...body, id: wire }).map((part, i, all) => ({
+      body: part,
+      message: id,
+      last: i === all.length - 1,
+    }));
+    this.#pending.set(id, { text: body.text, wire, parts, since: now, reported: false });
+    this.#byWire.set(wire, id);
     this.#events.push({ type: "pending", id, text: body.text });
-    const parts = splitPayload<Body>({ ...body, id: this.#wireId(id) });
-    parts.forEach((part, i) => {
-      this.#request({ body: part, message: id, last: i === parts.length - 1 }, now);
-    });
+    for (const part of parts) this.#request(part, now);
     return id;
   }
 
@@ -466,12 +492,9 @@ export class Session {
       if (event.type === "rename" && event.from === this.#nick) this.#nick = event.nick;
     }
     if ("id" in event && event.id !== undefined) {
-      // A message reported failed reached the room after all (its ack was what got lost).
-      const id = this.#failed.get(event.id);
-      if (id !== undefined) {
-        this.#failed.delete(event.id);
-        this.#events.push({ type: "delivered", id });
-      }
+      // Seeing my message in the room proves delivery, even if its ack was lost.
+      const id = this.#byWire.get(event.id);
+      if (id !== undefined) this.#delivered(id);
     }
     this.#events.push(event);
   }
@@ -484,8 +507,9 @@ export class Session {
     this.#nick = frame.nick;
     this.#room = frame.room;
     this.#heartbeat = frame.heartbeat;
-    // A server that restarted without its transcript counts from 0 again.
-    this.#lastSeq = Math.min(this.#lastSeq, frame.seq);
+    // A server that restarted without its transcript numbers events afresh.
+    if (frame.epoch !== this.#epoch) this.#lastSeq = 0;
+    this.#epoch = frame.epoch;
     this.#events.push({
       type: "connected",
       nick: frame.nick,
@@ -508,51 +532,76 @@ export class Session {
     const acked = this.#out.ack(n, sack, now);
     if (acked === undefined) return;
     for (const [, outgoing] of acked) {
-      if (outgoing.last && this.#texts.delete(outgoing.message!)) {
-        this.#events.push({ type: "delivered", id: outgoing.message! });
-      }
+      if (outgoing.last) this.#delivered(outgoing.message!);
     }
     // The leave is the last request: once nothing is unacknowledged, the server has handled it.
     if (this.#leaveN !== undefined && this.#out.unacked === 0) return this.#close("left");
     this.#flush(now);
   }
 
-  /** Starts over with a new stream; what was sent and not acknowledged has failed. */
+  /**
+   * Starts over with a new stream. Messages sent and not acknowledged are
+   * reported as not delivered, and sent again whole after rejoining: the
+   * server relays each message id once, so none can appear twice.
+   */
   #reconnect(reason: string, now: number): void {
     if (this.#state !== "connected") return;
     if (this.#leaveBy !== undefined) return this.#close("left");
-    const drained = this.#out.drain();
-    const failed = new Set<number>();
-    for (const { payload, sent } of drained) {
-      if (sent && payload.message !== undefined) failed.add(payload.message);
+    const resend: Outgoing[] = [];
+    const requeued = new Set<number>();
+    for (const { payload, sent } of this.#out.drain()) {
+      const id = payload.message;
+      if (id === undefined) {
+        if (payload.body.type !== "leave") resend.push(payload);
+        continue;
+      }
+      if (sent) this.#report(id, "not acknowledged by the server");
+      if (!requeued.has(id)) {
+        requeued.add(id);
+        resend.push(...this.#pending.get(id)!.parts);
+      }
     }
-    for (const id of failed) this.#fail(id, "not acknowledged by the server");
-    const resend = drained
-      .map(({ payload }) => payload)
-      .filter((o) =>
-        o.body.type !== "leave" && (o.message === undefined || !failed.has(o.message))
-      );
     this.#queue = [...resend, ...this.#queue];
+    for (const message of this.#pending.values()) message.since = Math.max(message.since, now);
     this.#state = "reconnecting";
     this.#events.push({ type: "reconnecting", reason });
     this.#startJoin(now);
   }
 
-  #fail(id: number, reason: string): void {
-    const text = this.#texts.get(id);
-    if (text === undefined) return;
-    this.#texts.delete(id);
-    this.#failed.set(this.#wireId(id), id);
-    if (this.#failed.size > 1024) this.#failed.delete(this.#failed.keys().next().value!);
-    this.#events.push({ type: "failed", id, text, reason });
+  #delivered(id: number): void {
+    const message = this.#pending.get(id);
+    if (message === undefined) return;
+    this.#pending.delete(id);
+    this.#byWire.delete(message.wire);
+    this.#events.push({ type: "delivered", id });
+  }
+
+  /** Reports a message as not delivered (once); it stays queued while the session lives. */
+  #report(id: number, reason: string): void {
+    const message = this.#pending.get(id);
+    if (message === undefined || message.reported) return;
+    message.reported = true;
+    this.#events.push({ type: "failed", id, text: message.text, reason });
+  }
+
+  /** The first time a message queued while reconnecting has waited `failAfter`. */
+  #nextReport(): number | undefined {
+    let soonest: number | undefined;
+    for (const message of this.#pending.values()) {
+      if (!message.reported) {
+        soonest = Math.min(soonest ?? Infinity, message.since + this.#failAfter);
+      }
+    }
+    return soonest;
   }
 
   #close(why: "left" | "refused" | "unreachable"): void {
-    const ids = new Set<number>();
-    for (const { payload } of this.#out.drain()) if (payload.message) ids.add(payload.message);
-    for (const outgoing of this.#queue) if (outgoing.message) ids.add(outgoing.message);
+    const reason = why === "left" ? "still unacknowledged on leaving" : why;
+    for (const id of this.#pending.keys()) this.#report(id, reason);
+    this.#pending.clear();
+    this.#byWire.clear();
+    this.#out.drain();
     this.#queue = [];
-    for (const id of ids) this.#fail(id, why === "left" ? "still unacknowledged on leaving" : why);
     this.#state = "closed";
     if (why === "left") this.#events.push({ type: "left", ...this.counters });
   }
@@ -568,17 +617,13 @@ export class Session {
 
   #sendJoin(now: number): void {
     this.#lastJoinAt = now;
-    const last = this.#everConnected ? { last: this.#lastSeq } : {};
+    const last = this.#epoch === undefined ? {} : { epoch: this.#epoch, last: this.#lastSeq };
     this.#send(encodeFrame({ type: "join", nick: this.#nick, session: this.#token, ...last }), now);
   }
 
   #send(data: Uint8Array, now: number): void {
     this.#transmits.push({ to: this.#server, data });
     this.#lastSent = now;
-  }
-
-  #wireId(id: number): string {
-    return `${this.#client}-${id}`;
   }
 
   #randomToken(): string {

@@ -40,6 +40,8 @@ interface Entry<T> {
   sentAt?: number;
   firstSentAt?: number;
   tries: number;
+  /** Presumed lost: a later payload was acknowledged. */
+  lost?: boolean;
 }
 
 /**
@@ -120,6 +122,7 @@ export class StreamSender<T> {
       if (entry.sentAt !== undefined && now >= this.#due(entry)) {
         entry.sentAt = now;
         entry.tries++;
+        entry.lost = false;
         this.#counters.retransmitted++;
         out.push([n, entry.payload]);
       }
@@ -148,16 +151,26 @@ export class StreamSender<T> {
   ack(n: number, sack: readonly number[], now: number): Array<[number, T]> | undefined {
     if (n > this.#sentUpTo || sack.some((s) => s > this.#sentUpTo || s < 1)) return undefined;
     const acked: Array<[number, T]> = [];
+    let newest: { n: number; sentAt: number } | undefined;
     const take = (k: number) => {
       const entry = this.#entries.get(k);
       if (entry?.sentAt === undefined) return;
       if (entry.tries === 1) this.#sample(now - entry.sentAt);
+      if (newest === undefined || k > newest.n) newest = { n: k, sentAt: entry.sentAt };
       this.#entries.delete(k);
       acked.push([k, entry.payload]);
     };
     for (let k = this.#base; k <= n; k++) take(k);
     for (const k of sack) take(k);
     while (this.#base < this.#next && !this.#entries.has(this.#base)) this.#base++;
+    if (newest !== undefined) {
+      // Something sent no earlier has arrived, so these were most likely lost:
+      // resend them now rather than at their timeout (as RACK does for TCP).
+      for (const [k, entry] of this.#entries) {
+        if (k >= newest.n) break;
+        if (entry.sentAt !== undefined && entry.sentAt <= newest.sentAt) entry.lost = true;
+      }
+    }
     return acked;
   }
 
@@ -204,6 +217,7 @@ export class StreamSender<T> {
   }
 
   #due(entry: Entry<T>): number {
+    if (entry.lost) return entry.sentAt!;
     const backoff = this.#rto * 2 ** Math.min(entry.tries - 1, 8);
     return entry.sentAt! + Math.min(backoff, this.#maxRto);
   }

@@ -1,7 +1,9 @@
 /**
  * The room transcript file (`server.ts --log FILE`): one room event per line
  * as JSON, appended as events happen, read back on start so history and
- * sequence numbers continue.
+ * sequence numbers continue. A header line
+ * `{"udpchat":"transcript","epoch":…}` names the room's epoch, which a
+ * restored room keeps.
  *
  * Writes are synchronous on purpose: the server writes an event before it
  * sends anything for it, so a message is on disk before its sender is told
@@ -16,8 +18,9 @@ import { decodeRoomEvent, FrameError, type RoomEvent } from "./frame.ts";
  * Reads a transcript's text.
  *
  * @param text The file's contents.
- * @returns The events, oldest first, and how many lines were not valid events
- *   (e.g. a line cut short by a crash), which are skipped.
+ * @returns The events, oldest first; the epoch from the header, if any; and
+ *   how many lines were not valid events (e.g. cut short by a crash), which
+ *   are skipped.
  *
  * @example Usage
  * ```ts
@@ -29,11 +32,19 @@ import { decodeRoomEvent, FrameError, type RoomEvent } from "./frame.ts";
  * equal(skipped, 1);
  * ```
  */
-export function parseTranscript(text: string): { events: RoomEvent[]; skipped: number } {
+export function parseTranscript(
+  text: string,
+): { events: RoomEvent[]; skipped: number; epoch?: string } {
   const events: RoomEvent[] = [];
   let skipped = 0;
+  let epoch: string | undefined;
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
+    const header = /^\{"udpchat":"transcript","epoch":("(?:[^"\\]|\\.)*")/.exec(line);
+    if (header) {
+      epoch = JSON.parse(header[1]);
+      continue;
+    }
     try {
       events.push(decodeRoomEvent(line));
     } catch (error) {
@@ -41,7 +52,7 @@ export function parseTranscript(text: string): { events: RoomEvent[]; skipped: n
       skipped++;
     }
   }
-  return { events, skipped };
+  return { events, skipped, ...(epoch === undefined ? {} : { epoch }) };
 }
 
 /**
@@ -59,10 +70,14 @@ export class TranscriptFile {
    * Opens (creating if needed) a transcript and reads what it holds.
    *
    * @param path The file.
-   * @returns The open file and its events.
+   * @param epoch The epoch to record if the file does not name one yet.
+   * @returns The open file, its events and the room's epoch.
    * @throws {Deno.errors.PermissionDenied} And other file-system errors, for the caller to explain.
    */
-  static open(path: string): { file: TranscriptFile; events: RoomEvent[]; skipped: number } {
+  static open(
+    path: string,
+    epoch: string,
+  ): { file: TranscriptFile; events: RoomEvent[]; skipped: number; epoch: string } {
     let text = "";
     try {
       text = Deno.readTextFileSync(path);
@@ -72,7 +87,12 @@ export class TranscriptFile {
     const file = Deno.openSync(path, { append: true, create: true });
     // A crash may have cut the last line: start ours on a fresh one.
     if (text !== "" && !text.endsWith("\n")) file.writeSync(new TextEncoder().encode("\n"));
-    return { file: new TranscriptFile(file), ...parseTranscript(text) };
+    const transcript = new TranscriptFile(file);
+    const parsed = parseTranscript(text);
+    if (parsed.epoch === undefined) {
+      transcript.#write(JSON.stringify({ udpchat: "transcript", epoch, created: Date.now() }));
+    }
+    return { file: transcript, ...parsed, epoch: parsed.epoch ?? epoch };
   }
 
   /**
@@ -82,7 +102,11 @@ export class TranscriptFile {
    */
   append(event: RoomEvent): void {
     const { history: _history, ...stored } = event as RoomEvent & { history?: boolean };
-    const bytes = this.#encoder.encode(JSON.stringify(stored) + "\n");
+    this.#write(JSON.stringify(stored));
+  }
+
+  #write(line: string): void {
+    const bytes = this.#encoder.encode(line + "\n");
     for (let written = 0; written < bytes.length;) {
       written += this.#file.writeSync(bytes.subarray(written));
     }

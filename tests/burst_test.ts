@@ -19,7 +19,10 @@ Deno.test("one client pasting 1,000 lines: all arrive complete and in order", as
     await reader.waitFor((c) => messages(c).length === 1000, 60_000, "1000 messages");
     const texts = messages(reader).map((line) => line.split(" ").slice(2).join(" "));
     deepEqual(texts, Array.from({ length: 1000 }, (_, i) => `line ${i}`));
-    await paster.waitFor((c) => c.json().filter((e) => e.type === "delivered").length === 1000, 30_000);
+    await paster.waitFor(
+      (c) => c.json().filter((e) => e.type === "delivered").length === 1000,
+      30_000,
+    );
     equal(paster.json().filter((e) => e.type === "failed").length, 0);
   } finally {
     await stopAll(paster, reader, server);
@@ -32,7 +35,9 @@ Deno.test("10 clients sending 200 messages each at once: every member gets all 2
   try {
     for (let i = 0; i < 10; i++) clients.push(await startClient(port, `c${i}`));
     await Promise.all(
-      clients.map((client, i) => client.type(...Array.from({ length: 200 }, (_, k) => `c${i} says ${k}`))),
+      clients.map((client, i) =>
+        client.type(...Array.from({ length: 200 }, (_, k) => `c${i} says ${k}`))
+      ),
     );
     for (const client of clients) {
       await client.waitFor((c) => messages(c).length === 2000, 120_000, "2000 messages");
@@ -40,7 +45,9 @@ Deno.test("10 clients sending 200 messages each at once: every member gets all 2
     const reference = messages(clients[0]);
     for (const client of clients) deepEqual(messages(client), reference);
     for (let i = 0; i < 10; i++) {
-      const mine = reference.filter((line) => line.includes(` c${i} says `)).map((l) => Number(l.split(" ").at(-1)));
+      const mine = reference.filter((line) => line.includes(` c${i} says `)).map((l) =>
+        Number(l.split(" ").at(-1))
+      );
       deepEqual(mine, Array.from({ length: 200 }, (_, k) => k), `c${i} in the order sent`);
     }
   } finally {

@@ -24,7 +24,7 @@ async function sh(script: string): Promise<{ ok: boolean; output: string }> {
 
 async function canBuildLan(): Promise<string | undefined> {
   if (Deno.build.os !== "linux") return "not Linux";
-  const probe = await sh("[ \"$(id -u)\" = 0 ] && command -v ip && command -v nft");
+  const probe = await sh('[ "$(id -u)" = 0 ] && command -v ip && command -v nft');
   return probe.ok ? undefined : "needs root, ip (iproute2) and nft (nftables)";
 }
 
@@ -75,7 +75,8 @@ const skip = await canBuildLan();
 if (skip) console.log(`SKIPPED lan_test.ts: ${skip}`);
 
 Deno.test({
-  name: `LAN of namespaces with ${LOSS}% loss on every host: ${CLIENTS} clients × ${PER_CLIENT} messages, identical complete transcripts`,
+  name:
+    `LAN of namespaces with ${LOSS}% loss on every host: ${CLIENTS} clients × ${PER_CLIENT} messages, identical complete transcripts`,
   ignore: skip !== undefined,
   sanitizeResources: false, // child processes inside namespaces are awaited below
   fn: async () => {
@@ -85,21 +86,33 @@ Deno.test({
     let server: Program | undefined;
     try {
       await buildLan(lan);
-      server = new Program("server.ts", ["--port", "9999", "--name", "lossy lan"], { netns: serverHost.ns });
+      server = new Program("server.ts", ["--port", "9999", "--name", "lossy lan"], {
+        netns: serverHost.ns,
+      });
       await server.waitForLine("listening on");
       for (const [i, host] of clientHosts.entries()) {
-        const client = new Program("client.ts", [serverHost.ip, "--nick", `host${i + 1}`, "--json"], {
-          stdin: true,
-          netns: host.ns,
-        });
+        const client = new Program(
+          "client.ts",
+          [serverHost.ip, "--nick", `host${i + 1}`, "--json"],
+          {
+            stdin: true,
+            netns: host.ns,
+          },
+        );
         clients.push(client);
       }
       for (const client of clients) {
-        await client.waitFor((c) => c.json().some((e) => e.type === "connected"), 15_000, "join over the lossy LAN");
+        await client.waitFor(
+          (c) => c.json().some((e) => e.type === "connected"),
+          15_000,
+          "join over the lossy LAN",
+        );
       }
       const started = Date.now();
       await Promise.all(
-        clients.map((client, i) => client.type(...Array.from({ length: PER_CLIENT }, (_, k) => `host${i + 1} #${k}`))),
+        clients.map((client, i) =>
+          client.type(...Array.from({ length: PER_CLIENT }, (_, k) => `host${i + 1} #${k}`))
+        ),
       );
       const total = CLIENTS * PER_CLIENT;
       const messages = (c: Program) =>
@@ -112,7 +125,10 @@ Deno.test({
       for (const client of clients) {
         deepEqual(messages(client), reference, "identical transcripts");
         equal(new Set(messages(client)).size, total, "no duplicates");
-        await client.waitFor((c) => c.json().filter((e) => e.type === "delivered").length === PER_CLIENT, 30_000);
+        await client.waitFor(
+          (c) => c.json().filter((e) => e.type === "delivered").length === PER_CLIENT,
+          30_000,
+        );
         equal(client.json().filter((e) => e.type === "failed").length, 0, "nothing failed");
       }
       for (const client of clients) await client.endInput();
@@ -130,8 +146,12 @@ Deno.test({
       console.log(
         `LAN report: ${total} messages, ${LOSS}% loss on input of every host; all ${CLIENTS} transcripts identical; ` +
           `full delivery in ${(fullDelivery / 1000).toFixed(1)} s; ` +
-          `client→server: ${upSent} frames, ${upRetransmitted} retransmitted (${(upRetransmitted / upSent).toFixed(2)}/frame); ` +
-          `server→clients: ${stats![1]} frames, ${stats![2]} retransmitted (${(Number(stats![2]) / Number(stats![1])).toFixed(2)}/frame)`,
+          `client→server: ${upSent} frames, ${upRetransmitted} retransmitted (${
+            (upRetransmitted / upSent).toFixed(2)
+          }/frame); ` +
+          `server→clients: ${stats![1]} frames, ${stats![2]} retransmitted (${
+            (Number(stats![2]) / Number(stats![1])).toFixed(2)
+          }/frame)`,
       );
     } finally {
       await stopAll(...clients, server);

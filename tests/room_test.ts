@@ -268,3 +268,28 @@ Deno.test("Room lets the server log see every event without private text", () =>
   ok(log.every((entry) => !JSON.stringify(entry).includes("secret")));
   deepEqual(log.map((entry) => entry.event.type), ["join", "join", "pm"]);
 });
+
+Deno.test("Room treats a client back from a new port as a new member; the old entry times out", () => {
+  const room = new Room({ timeout: 10_000, heartbeat: 1000 });
+  join(room, "alice", 1, 0);
+  drain(room);
+  room.receive(encodeFrame({ type: "join", nick: "alice", session: "restarted" }), at(2), 5_000);
+  equal((drain(room).get(2) as Json[])[0].nick, "alice2");
+  room.receive(encodeFrame({ type: "ping", t: 0 }), at(2), 9_000);
+  room.tick(10_001);
+  const leaves = events(drain(room), 2).filter((e) => e.type === "leave");
+  deepEqual(leaves.map((e) => [e.nick, e.reason]), [["alice", "timeout"]]);
+  deepEqual(room.members, ["alice2"]);
+});
+
+Deno.test("Room relays a message id only once, however often it is resent", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  drain(room);
+  room.receive(encodeFrame({ type: "msg", n: 1, id: "k-1", text: "once" }), at(1), 1);
+  // The client reconnected (new stream) and sent it again.
+  room.receive(encodeFrame({ type: "join", nick: "alice", session: "again" }), at(1), 2);
+  room.receive(encodeFrame({ type: "msg", n: 1, id: "k-1", text: "once" }), at(1), 3);
+  const relayed = events(drain(room), 1).filter((e) => e.type === "msg" && !e.history);
+  equal(relayed.length, 1);
+});

@@ -138,3 +138,38 @@ Deno.test("Session follows its own rename", () => {
   net.act(alice, (s, now) => s.rename("ally", now));
   ok(net.run(() => alice.session.nick === "ally", 1000));
 });
+
+Deno.test("Session reports a message lost in a server crash as failed, then delivers it once after the restart", () => {
+  const net = new SimNet({ seed: 8 });
+  const [alice, bob] = [net.join("alice"), net.join("bob")];
+  ok(net.run(connected(net)));
+  net.serverUp = false;
+  net.act(alice, (s, now) => s.say("sent into the crash", now));
+  ok(net.run(() => count(alice, "failed") === 1, 6000), "reported within a few seconds");
+  ok(net.run(() => alice.session.state === "reconnecting", 1000));
+  net.restartRoom(new Room());
+  net.serverUp = true;
+  ok(net.run(() => messages(bob).length === 1 && alice.session.pending === 0, 10_000));
+  equal(count(alice, "delivered"), 1);
+  ok(net.run(() => false, 3000) === false);
+  deepEqual(messages(bob).map((l) => l.split(" ").slice(3).join(" ")), ["sent into the crash"]);
+});
+
+Deno.test("Session never shows a message twice when only its ack was lost before a reconnect", () => {
+  const room = new Room();
+  const net = new SimNet({ seed: 9 });
+  net.restartRoom(room);
+  const [alice, bob] = [net.join("alice"), net.join("bob")];
+  ok(net.run(connected(net)));
+  net.act(alice, (s, now) => s.say("once", now));
+  // The server relays it, but every datagram to alice is lost for a while: she reconnects and resends.
+  const original = alice.session.receive.bind(alice.session);
+  let deaf = true;
+  alice.session.receive = (data, from, now) => deaf ? undefined : original(data, from, now);
+  ok(net.run(() => alice.session.state === "reconnecting", 15_000));
+  deaf = false;
+  ok(net.run(() => alice.session.state === "connected" && alice.session.pending === 0, 10_000));
+  net.run(() => false, 2000);
+  equal(messages(bob).length, 1);
+  equal(messages(alice).length, 1);
+});

@@ -16,11 +16,12 @@ Deno.test("StreamSender retransmits only what is unacknowledged, with backoff", 
   sender.push("b");
   sender.push("c");
   sender.transmit(0);
-  sender.ack(0, [2], 10); // b arrived, a and c did not
-  equal(sender.deadline(), 100);
-  deepEqual(sender.transmit(100), [[1, "a"], [3, "c"]]);
-  equal(sender.deadline(), 300); // doubled
-  deepEqual(sender.transmit(299), []);
+  sender.ack(0, [2], 10); // b arrived; a, sent no later, is presumed lost and goes again at once
+  deepEqual(sender.transmit(10), [[1, "a"]]);
+  equal(sender.deadline(), 100); // c waits for its timeout
+  deepEqual(sender.transmit(100), [[3, "c"]]);
+  equal(sender.deadline(), 210); // a's second try waits twice as long
+  deepEqual(sender.transmit(209), []);
 });
 
 Deno.test("StreamSender ignores acks for numbers it never sent", () => {

@@ -1,0 +1,117 @@
+/**
+ * Recovery with the real programs: server restarts with its transcript, late
+ * joiners, long messages.
+ */
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { Program, startClient, stopAll } from "./process.ts";
+
+const messages = (client: Program) =>
+  client.json().filter((e) => e.type === "message").map((e) => `${e.seq} ${e.from} ${e.text}`);
+
+async function serverOn(port: number, args: string[]): Promise<Program> {
+  const server = new Program("server.ts", ["--host", "127.0.0.1", "--port", String(port), ...args]);
+  await server.waitForLine("listening on");
+  return server;
+}
+
+Deno.test("a server killed mid-conversation and restarted on its log: clients resume, transcripts complete, no duplicates", async () => {
+  const { freePort } = await import("./process.ts");
+  const port = freePort();
+  const log = await Deno.makeTempFile({ suffix: ".jsonl" });
+  let server, restarted, ann, ben;
+  try {
+    server = await serverOn(port, ["--log", log]);
+    ann = await startClient(port, "ann");
+    ben = await startClient(port, "ben");
+    await ann.type("one", "two", "three");
+    await ben.waitFor((c) => messages(c).length === 3);
+    server.kill("SIGKILL");
+    await server.exit();
+    await ann.type("typed during the outage");
+    await ben.type("me too");
+    await ann.waitFor(
+      (c) => c.json().some((e) => e.type === "reconnecting"),
+      15_000,
+      "ann to notice",
+    );
+    restarted = await serverOn(port, ["--log", log]);
+    ok(
+      restarted.lines.some((line) => /5 events restored, continuing after #5/.test(line)),
+      restarted.lines.join("\n"),
+    );
+    for (const client of [ann, ben]) {
+      await client.waitFor((c) => messages(c).length === 5, 20_000, "5 messages");
+      await client.waitFor((c) => c.json().filter((e) => e.type === "connected").length === 2);
+    }
+    deepEqual(messages(ann), messages(ben));
+    deepEqual(messages(ann).map((m) => m.split(" ").slice(2).join(" ")).sort(), [
+      "me too",
+      "one",
+      "three",
+      "two",
+      "typed during the outage",
+    ]);
+    equal(
+      new Set(messages(ann).map((m) => m.split(" ")[0])).size,
+      5,
+      "seq numbers continue, never reused",
+    );
+    await ann.waitFor((c) => c.json().filter((e) => e.type === "delivered").length === 4);
+    // The transcript holds every message once.
+    const logged = (await Deno.readTextFile(log)).split("\n").filter((l) =>
+      l.includes('"type":"msg"')
+    );
+    equal(logged.length, 5);
+  } finally {
+    await stopAll(ann, ben, server, restarted);
+    await Deno.remove(log);
+  }
+});
+
+Deno.test("a late joiner receives recent history, marked, before live messages and without duplicates", async () => {
+  const { freePort } = await import("./process.ts");
+  const port = freePort();
+  let server, ann, late;
+  try {
+    server = await serverOn(port, ["--history", "3"]);
+    ann = await startClient(port, "ann");
+    await ann.type("m1", "m2", "m3", "m4");
+    await ann.waitFor((c) => messages(c).length === 4);
+    late = await startClient(port, "late");
+    await ann.type("live");
+    await late.waitFor((c) => messages(c).some((m) => m.endsWith(" live")));
+    const seen = late.json().filter((e) => e.type === "message" || e.type === "join");
+    deepEqual(
+      seen.map((e) => [e.type, e.text ?? e.nick, e.history ?? false]),
+      [["message", "m2", true], ["message", "m3", true], ["message", "m4", true], [
+        "join",
+        "late",
+        false,
+      ], [
+        "message",
+        "live",
+        false,
+      ]],
+    );
+  } finally {
+    await stopAll(ann, late, server);
+  }
+});
+
+Deno.test("a 10 KB message of mixed scripts arrives intact", async () => {
+  const { freePort } = await import("./process.ts");
+  const port = freePort();
+  let server, ann, ben;
+  try {
+    server = await serverOn(port, []);
+    ann = await startClient(port, "ann");
+    ben = await startClient(port, "ben");
+    const text = "Grüße 你好 👋🏽 mixed ascii; ".repeat(350);
+    await ann.type(text);
+    await ben.waitFor((c) => c.json().some((e) => e.type === "message"), 10_000);
+    equal(ben.json().find((e) => e.type === "message")!.text, text);
+  } finally {
+    await stopAll(ann, ben, server);
+  }
+});
