@@ -17,24 +17,28 @@ import {
   UsageError,
   VERSION,
 } from "./lib/cli.ts";
-import { runLine } from "./lib/commands.ts";
 import type { Address } from "./lib/frame.ts";
-import { clock, describeEvent, jsonLine } from "./lib/format.ts";
 import { validateNick } from "./lib/nick.ts";
 import { Session, type SessionEvent } from "./lib/session.ts";
 import { UdpEndpoint } from "./lib/udp.ts";
+import { LineUi } from "./lib/line_ui.ts";
+import { Tui } from "./lib/tui.ts";
+import type { ChatUi } from "./lib/ui.ts";
 
 const PROGRAM = "udpchat-client";
 
 const HELP = `udpchat client ${VERSION}: chat with a udpchat room over UDP
 
-Usage: deno task client HOST[:PORT] [--nick NAME] [--json]
+Usage: deno task client HOST[:PORT] [--nick NAME] [--plain | --json]
 
-Type a line to send it. Commands: /me ACTION, /msg NICK TEXT, /nick NEW, /who, /help, /quit.
+In a terminal the client is full-screen: messages above, the line you type below (Up/Down for
+history, PageUp/PageDown to scroll back). Type a line to send it. Commands: /me ACTION,
+/msg NICK TEXT, /nick NEW, /who, /help, /quit.
 
 Options:
   --nick NAME    nickname, 1-24 characters without spaces (default: your user name)
-  --json         print one JSON object per event instead of text (for scripts and bots)
+  --plain        line mode even in a terminal: one line per event, one line per message
+  --json         line mode with one JSON object per event (for scripts and bots)
   -h, --help     this help
   -V, --version  print the version
 
@@ -54,6 +58,7 @@ export interface ClientConfig {
   server: Address;
   nick: string;
   json: boolean;
+  plain: boolean;
 }
 
 /**
@@ -97,18 +102,12 @@ export function parseClientArgs(
     if (values.nick !== undefined) throw new UsageError((error as Error).message);
     nick = "guest";
   }
-  return { server: parseHostPort(positionals[0], DEFAULT_PORT), nick, json: values.json };
-}
-
-/** Yields stdin line by line, without line endings. */
-async function* stdinLines(): AsyncGenerator<string> {
-  let rest = "";
-  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-    const lines = (rest + chunk).split("\n");
-    rest = lines.pop()!;
-    for (const line of lines) yield line.replace(/\r$/, "");
-  }
-  if (rest !== "") yield rest;
+  return {
+    server: parseHostPort(positionals[0], DEFAULT_PORT),
+    nick,
+    json: values.json,
+    plain: values.plain,
+  };
 }
 
 function readEnv(name: string): string | undefined {
@@ -147,18 +146,22 @@ async function main(args: string[]): Promise<number> {
   }
 
   const session = new Session({ server, nick: config.nick }, Date.now());
-  const json = config.json;
-  const show = (line: string) => console.log(json ? line : `[${clock(Date.now())}] ${line}`);
+  const fullScreen = !config.json && !config.plain && Deno.stdin.isTerminal() &&
+    Deno.stdout.isTerminal();
+  const ui: ChatUi = fullScreen
+    ? new Tui(session, { server: where, color: !Deno.noColor })
+    : new LineUi(session, config.json);
   let code: number = EXIT.ok;
   const closed = Promise.withResolvers<void>();
   const endpoint = new UdpEndpoint(conn, session, (events: SessionEvent[]) => {
+    ui.show(events);
     for (const event of events) {
-      const text = json ? jsonLine(event) : describeEvent(event, session.nick);
-      if (text !== undefined) show(text);
       if (event.type === "refused") {
+        ui.restore();
         console.error(`${PROGRAM}: the server refused to let you in: ${event.reason}`);
         code = EXIT.refused;
       } else if (event.type === "unreachable") {
+        ui.restore();
         console.error(
           `${PROGRAM}: no answer from ${where} within ${
             Math.round(event.after / 1000)
@@ -177,27 +180,19 @@ async function main(args: string[]): Promise<number> {
   };
   Deno.addSignalListener("SIGINT", leave);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", leave);
+  globalThis.addEventListener("unload", () => ui.restore());
   const running = endpoint.run();
-
-  (async () => {
-    for await (const line of stdinLines()) {
-      const result = runLine(session, line, endpoint.now());
-      for (const notice of result.notices) {
-        show(
-          json
-            ? JSON.stringify({ type: result.error ? "error" : "notice", message: notice })
-            : notice,
-        );
-      }
-      endpoint.pump();
-      if (result.quit) return;
-    }
-    leave(); // end of input
-  })();
-
-  await closed.promise;
-  await endpoint.close();
-  await running;
+  ui.run(endpoint).catch((error) => {
+    ui.restore();
+    throw error;
+  });
+  try {
+    await closed.promise;
+    await endpoint.close();
+    await running;
+  } finally {
+    ui.restore();
+  }
   return code;
 }
 

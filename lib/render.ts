@@ -1,0 +1,206 @@
+/**
+ * The full-screen layout, without any I/O: a scrolling message pane, a status
+ * line and an input line at the bottom. {@linkcode renderScreen} turns the
+ * state into the exact rows to write and where the cursor goes; the terminal
+ * adapter only writes them. Widths are measured in cells (wide characters
+ * take two), so wrapping and the cursor stay right for any script.
+ *
+ * @module
+ */
+
+import { graphemes, graphemeWidth } from "./width.ts";
+
+/** How a span of text looks. */
+export interface Style {
+  /** ANSI foreground colour code (31–37, 91–96); dropped when colour is off. */
+  color?: number;
+  bold?: boolean;
+  dim?: boolean;
+  inverse?: boolean;
+  underline?: boolean;
+}
+
+/** A run of text in one style. */
+export interface Span {
+  text: string;
+  style?: Style;
+}
+
+/** One logical line of the message pane (wrapped when drawn). */
+export type Line = Span[];
+
+/** Everything the screen shows. */
+export interface ScreenState {
+  /** Terminal size in cells. */
+  width: number;
+  height: number;
+  /** Message pane lines, oldest first. */
+  lines: readonly Line[];
+  /** How many rows the pane is scrolled up from the newest. */
+  scroll: number;
+  /** The status line. */
+  status: Line;
+  /** Shown before the input. */
+  prompt: string;
+  /** The input, as graphemes, and the cursor's index in them. */
+  input: readonly string[];
+  cursor: number;
+  /** Whether to use colour (off with NO_COLOR). */
+  color: boolean;
+}
+
+/** What to write: one string per row, and where to leave the cursor (0-based). */
+export interface Frame {
+  rows: string[];
+  cursor: { row: number; col: number };
+  /** How far `scroll` may go from here: rows laid out above the visible ones (up to a page more). */
+  maxScroll: number;
+}
+
+/** Columns of the `[12:03:04] ` prefix: continuation rows are indented to line up. */
+export const INDENT = 11;
+
+/**
+ * The escape sequence that starts a style.
+ *
+ * @param style The style.
+ * @param color Whether colour is allowed.
+ * @returns An SGR sequence, or `""` for the default style.
+ */
+export function sgr(style: Style | undefined, color: boolean): string {
+  if (style === undefined) return "";
+  const codes: number[] = [];
+  if (style.bold) codes.push(1);
+  if (style.dim) codes.push(2);
+  if (style.underline) codes.push(4);
+  if (style.inverse) codes.push(7);
+  if (color && style.color !== undefined) codes.push(style.color);
+  return codes.length === 0 ? "" : `\x1b[${codes.join(";")}m`;
+}
+
+/**
+ * Wraps a line to a width, breaking between graphemes (never inside a wide
+ * character); rows after the first are indented.
+ *
+ * @param line The line.
+ * @param width Cells per row.
+ * @param indent Cells of indentation on continuation rows.
+ * @returns One or more rows.
+ *
+ * @example Usage
+ * ```ts
+ * import { wrapLine } from "./render.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const rows = wrapLine([{ text: "你好世界" }], 5, 0);
+ * deepEqual(rows.map((row) => row.map((s) => s.text).join("")), ["你好", "世界"]);
+ * ```
+ */
+export function wrapLine(line: Line, width: number, indent: number): Line[] {
+  const rows: Line[] = [[]];
+  let used = 0;
+  const margin = Math.min(indent, Math.max(0, width - 10));
+  for (const span of line) {
+    let text = "";
+    for (const grapheme of graphemes(span.text)) {
+      const cells = graphemeWidth(grapheme);
+      if (used + cells > width && used > margin) {
+        if (text) rows.at(-1)!.push({ text, style: span.style });
+        rows.push(margin > 0 ? [{ text: " ".repeat(margin) }] : []);
+        text = "";
+        used = margin;
+      }
+      text += grapheme;
+      used += cells;
+    }
+    if (text) rows.at(-1)!.push({ text, style: span.style });
+  }
+  return rows;
+}
+
+function draw(row: Line, color: boolean): string {
+  return row.map((span) => {
+    const open = sgr(span.style, color);
+    return open ? `${open}${span.text}\x1b[0m` : span.text;
+  }).join("");
+}
+
+/** Lays out the input: rows of text, and the cursor's row and column. */
+function layoutInput(state: ScreenState): { rows: string[]; row: number; col: number } {
+  const rows = [state.prompt];
+  let used = [...state.prompt].length;
+  let cursor = { row: 0, col: used };
+  state.input.forEach((grapheme, i) => {
+    const cells = graphemeWidth(grapheme);
+    if (used + cells > state.width) {
+      rows.push("");
+      used = 0;
+    }
+    if (i === state.cursor) cursor = { row: rows.length - 1, col: used };
+    rows[rows.length - 1] += grapheme;
+    used += cells;
+  });
+  if (state.cursor >= state.input.length) {
+    if (used >= state.width) {
+      rows.push("");
+      used = 0;
+    }
+    cursor = { row: rows.length - 1, col: used };
+  }
+  return { rows, ...cursor };
+}
+
+/**
+ * Lays out the whole screen.
+ *
+ * @param state What to show.
+ * @returns The rows to write, top to bottom, and the cursor position.
+ *
+ * @example Usage
+ * ```ts
+ * import { renderScreen } from "./render.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const frame = renderScreen({
+ *   width: 20, height: 4, lines: [[{ text: "hello" }]], scroll: 0,
+ *   status: [{ text: "status" }], prompt: "> ", input: ["h", "i"], cursor: 2, color: false,
+ * });
+ * equal(frame.rows.length, 4);
+ * equal(frame.rows[1], "hello");
+ * equal(frame.rows[3], "> hi");
+ * equal(frame.cursor.col, 4);
+ * ```
+ */
+export function renderScreen(state: ScreenState): Frame {
+  const width = Math.max(1, state.width);
+  const input = layoutInput({ ...state, width });
+  // The input grows upwards as it wraps, but always leaves the status line and a pane row.
+  const inputRows = Math.min(input.rows.length, Math.max(1, state.height - 2));
+  const firstInput = Math.min(
+    Math.max(0, input.row - inputRows + 1),
+    input.rows.length - inputRows,
+  );
+  const paneHeight = Math.max(0, state.height - 1 - inputRows);
+
+  // Wrap from the newest line back, only as far as the screen needs.
+  const wanted = paneHeight + state.scroll;
+  const paneRows: Line[] = [];
+  for (let i = state.lines.length - 1; i >= 0 && paneRows.length < wanted + paneHeight; i--) {
+    paneRows.unshift(...wrapLine(state.lines[i], width, INDENT));
+  }
+  const maxScroll = Math.max(0, paneRows.length - paneHeight);
+  const scroll = Math.min(state.scroll, maxScroll);
+  const end = paneRows.length - scroll;
+  const visible = paneRows.slice(Math.max(0, end - paneHeight), end);
+  const rows = [
+    ...Array.from({ length: paneHeight - visible.length }, () => ""),
+    ...visible.map((row) => draw(row, state.color)),
+    draw(wrapLine(state.status, width, 0)[0], state.color),
+    ...input.rows.slice(firstInput, firstInput + inputRows),
+  ];
+  return {
+    rows,
+    cursor: { row: paneHeight + 1 + input.row - firstInput, col: input.col },
+    maxScroll,
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * The full-screen terminal client: raw keyboard input, the alternate screen,
+ * resizing and always giving the terminal back. Layout, editing and styling
+ * are pure modules (`render.ts`, `editor.ts`, `chat_view.ts`); this adapter
+ * only reads keys and writes frames.
+ *
+ * @module
+ */
+
+import { ChatView } from "./chat_view.ts";
+import { runLine } from "./commands.ts";
+import { LineEditor } from "./editor.ts";
+import { parseKeys } from "./keys.ts";
+import { renderScreen } from "./render.ts";
+import type { Session, SessionEvent } from "./session.ts";
+import type { ChatUi, Pump } from "./ui.ts";
+
+const ENTER = "\x1b[?1049h\x1b[H\x1b[2J";
+const LEAVE = "\x1b[?25h\x1b[?1049l";
+
+/** Settings of a {@linkcode Tui}. */
+export interface TuiOptions {
+  /** The server's address, for the status line. */
+  server: string;
+  /** Use colour (off with NO_COLOR). */
+  color: boolean;
+}
+
+/** The full-screen user interface. */
+export class Tui implements ChatUi {
+  readonly #session: Session;
+  readonly #options: TuiOptions;
+  readonly #view = new ChatView();
+  readonly #editor = new LineEditor();
+  readonly #encoder = new TextEncoder();
+  #endpoint: Pump | undefined;
+  #size = { columns: 80, rows: 24 };
+  #scroll = 0;
+  #maxScroll = 0;
+  #leaving = false;
+  #active = false;
+  #drawTimer: ReturnType<typeof setTimeout> | undefined;
+  #onResize = () => this.#resize();
+  #onHangup = () => this.#leave();
+
+  /**
+   * @param session The session to show and drive.
+   * @param options Status line and colour settings.
+   */
+  constructor(session: Session, options: TuiOptions) {
+    this.#session = session;
+    this.#options = options;
+  }
+
+  show(events: SessionEvent[]): void {
+    const now = Date.now();
+    let bell = false;
+    for (const event of events) {
+      bell = this.#view.apply(event, this.#session.nick, now) || bell;
+      if (event.type === "connected" && !this.#leaving) {
+        this.#view.expectQuietMembers();
+        this.#session.who(now); // fills the member count
+        this.#endpoint?.pump();
+      }
+    }
+    if (bell) this.#write("\x07");
+    this.#scheduleDraw();
+  }
+
+  async run(endpoint: Pump): Promise<void> {
+    this.#endpoint = endpoint;
+    Deno.stdin.setRaw(true);
+    this.#active = true;
+    this.#write(ENTER);
+    this.#resize();
+    if (Deno.build.os !== "windows") {
+      Deno.addSignalListener("SIGWINCH", this.#onResize);
+      Deno.addSignalListener("SIGHUP", this.#onHangup);
+    }
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of Deno.stdin.readable) {
+        for (const key of parseKeys(decoder.decode(chunk, { stream: true }))) this.#key(key);
+        this.#draw();
+        if (this.#leaving) break;
+      }
+    } finally {
+      if (!this.#leaving) this.#leave(); // stdin closed: the terminal went away
+    }
+  }
+
+  restore(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    clearTimeout(this.#drawTimer);
+    if (Deno.build.os !== "windows") {
+      Deno.removeSignalListener("SIGWINCH", this.#onResize);
+      Deno.removeSignalListener("SIGHUP", this.#onHangup);
+    }
+    this.#write(LEAVE);
+    try {
+      Deno.stdin.setRaw(false);
+    } catch {
+      // stdin already gone
+    }
+  }
+
+  #key(key: ReturnType<typeof parseKeys>[number]): void {
+    const now = Date.now();
+    switch (key.type) {
+      case "enter": {
+        const line = this.#editor.submit();
+        if (this.#leaving) return;
+        const result = runLine(this.#session, line, now);
+        for (const notice of result.notices) this.#view.notice(notice, now, result.error);
+        this.#scroll = 0;
+        this.#endpoint?.pump();
+        if (result.quit) this.#leaving = true;
+        return;
+      }
+      case "interrupt":
+        return this.#leave();
+      case "eof":
+        if (this.#editor.text === "") return this.#leave();
+        return this.#editor.apply({ type: "delete" });
+      case "page-up":
+        this.#scroll = Math.min(this.#maxScroll, this.#scroll + this.#pageSize());
+        return;
+      case "page-down":
+        this.#scroll = Math.max(0, this.#scroll - this.#pageSize());
+        return;
+      case "redraw":
+        this.#write("\x1b[2J");
+        return;
+      default:
+        this.#editor.apply(key);
+    }
+  }
+
+  #leave(): void {
+    if (this.#leaving) return;
+    this.#leaving = true;
+    this.#session.leave(Date.now());
+    this.#endpoint?.pump();
+    this.#draw();
+  }
+
+  #pageSize(): number {
+    return Math.max(1, this.#size.rows - 3);
+  }
+
+  #resize(): void {
+    try {
+      this.#size = Deno.consoleSize();
+    } catch {
+      // not a terminal any more: keep the last size
+    }
+    this.#write("\x1b[2J");
+    this.#draw();
+  }
+
+  #status(): string {
+    const session = this.#session;
+    const state = this.#leaving ? "leaving…" : {
+      joining: "connecting…",
+      connected: "connected",
+      reconnecting: "reconnecting…",
+      closed: "closed",
+    }[session.state];
+    const members = this.#view.members.size;
+    const parts = [
+      "udpchat",
+      session.room || "…",
+      this.#options.server,
+      members === 1 ? "1 member" : `${members || "?"} members`,
+      state,
+    ];
+    if (session.rtt !== undefined) parts.push(`rtt ${Math.round(session.rtt)} ms`);
+    if (this.#scroll > 0) parts.push(`↑ ${this.#scroll} rows (PgDn)`);
+    return ` ${parts.join(" · ")} `;
+  }
+
+  #scheduleDraw(): void {
+    // Network events can come thousands a second: draw at most every 16 ms for them.
+    this.#drawTimer ??= setTimeout(() => this.#draw(), 16);
+  }
+
+  #draw(): void {
+    clearTimeout(this.#drawTimer);
+    this.#drawTimer = undefined;
+    if (!this.#active) return;
+    const { columns, rows } = this.#size;
+    const status = this.#status();
+    const frame = renderScreen({
+      width: columns,
+      height: rows,
+      lines: this.#view.lines(),
+      scroll: this.#scroll,
+      status: [{ text: status.padEnd(columns), style: { inverse: true } }],
+      prompt: `${this.#session.nick}> `,
+      input: this.#editor.chars,
+      cursor: this.#editor.cursor,
+      color: this.#options.color,
+    });
+    this.#maxScroll = frame.maxScroll;
+    this.#scroll = Math.min(this.#scroll, frame.maxScroll);
+    const { row, col } = frame.cursor;
+    this.#write(
+      `\x1b[?25l\x1b[H${frame.rows.join("\x1b[K\r\n")}\x1b[K\x1b[${row + 1};${col + 1}H\x1b[?25h`,
+    );
+  }
+
+  #write(text: string): void {
+    try {
+      const bytes = this.#encoder.encode(text);
+      for (let written = 0; written < bytes.length;) {
+        written += Deno.stdout.writeSync(bytes.subarray(written));
+      }
+    } catch {
+      // the terminal is gone: nothing to draw on
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { ChatView, nickColor } from "../lib/chat_view.ts";
+import { LineEditor } from "../lib/editor.ts";
+import { describeEvent, jsonLine, sanitize } from "../lib/format.ts";
+import { parseKeys } from "../lib/keys.ts";
+import { renderScreen, type ScreenState, wrapLine } from "../lib/render.ts";
+import { displayWidth, graphemes } from "../lib/width.ts";
+
+Deno.test("displayWidth() counts wide characters and emoji as two cells, marks as none", () => {
+  equal(displayWidth("hello"), 5);
+  equal(displayWidth("你好"), 4);
+  equal(displayWidth("こんにちは"), 10);
+  equal(displayWidth("한국"), 4);
+  equal(displayWidth("😀👍🏽"), 4);
+  equal(displayWidth("e\u0301"), 1);
+  equal(displayWidth("👨‍👩‍👧"), 2);
+});
+
+Deno.test("LineEditor edits like a shell, by grapheme", () => {
+  const editor = new LineEditor();
+  editor.apply({ type: "text", text: "hello big world" });
+  editor.apply({ type: "kill-word" });
+  equal(editor.text, "hello big ");
+  editor.apply({ type: "home" });
+  editor.apply({ type: "delete" });
+  equal(editor.text, "ello big ");
+  editor.apply({ type: "end" });
+  editor.apply({ type: "text", text: "👍🏽" });
+  editor.apply({ type: "backspace" });
+  equal(editor.text, "ello big ");
+  editor.apply({ type: "left" });
+  editor.apply({ type: "kill-start" });
+  equal(editor.text, " ");
+  editor.apply({ type: "kill-end" });
+  equal(editor.text, "");
+});
+
+Deno.test("LineEditor walks the history of sent lines and keeps the draft", () => {
+  const editor = new LineEditor();
+  for (const line of ["one", "two"]) {
+    editor.apply({ type: "text", text: line });
+    editor.submit();
+  }
+  editor.apply({ type: "text", text: "draft" });
+  editor.apply({ type: "up" });
+  equal(editor.text, "two");
+  editor.apply({ type: "up" });
+  editor.apply({ type: "up" });
+  equal(editor.text, "one");
+  editor.apply({ type: "down" });
+  editor.apply({ type: "down" });
+  equal(editor.text, "draft");
+});
+
+Deno.test("parseKeys() understands cursor, paging and control keys, ignoring unknown sequences", () => {
+  deepEqual(parseKeys("\x1b[A\x1bOB\x1b[1;5C\x1b[3~\x1b[5~\x1b[6~\x1b[H\x1b[4~\x1b[99Z"), [
+    { type: "up" },
+    { type: "down" },
+    { type: "right" },
+    { type: "delete" },
+    { type: "page-up" },
+    { type: "page-down" },
+    { type: "home" },
+    { type: "end" },
+  ]);
+  deepEqual(parseKeys("a\x01\x05\x15\x17\x0b\x7f\x03\x04\r"), [
+    { type: "text", text: "a" },
+    { type: "home" },
+    { type: "end" },
+    { type: "kill-start" },
+    { type: "kill-word" },
+    { type: "kill-end" },
+    { type: "backspace" },
+    { type: "interrupt" },
+    { type: "eof" },
+    { type: "enter" },
+  ]);
+});
+
+Deno.test("wrapLine() never splits a wide character and indents continuation rows", () => {
+  const rows = wrapLine([{ text: "[12:00:00] " }, { text: "ab你好cd" }], 15, 11);
+  deepEqual(rows.map((row) => row.map((s) => s.text).join("")), [
+    "[12:00:00] ab你",
+    "           好cd",
+  ]);
+  const narrow = wrapLine([{ text: "[12:00:00] " }, { text: "abc你好" }], 15, 11);
+  deepEqual(narrow.map((row) => row.map((s) => s.text).join("")), [
+    "[12:00:00] abc",
+    "           你好",
+  ]);
+});
+
+const base: ScreenState = {
+  width: 20,
+  height: 6,
+  lines: [],
+  scroll: 0,
+  status: [{ text: "status" }],
+  prompt: "> ",
+  input: [],
+  cursor: 0,
+  color: false,
+};
+
+Deno.test("renderScreen() puts messages above, status and input below, cursor on its cell", () => {
+  const lines = Array.from({ length: 10 }, (_, i) => [{ text: `line ${i}` }]);
+  const frame = renderScreen({ ...base, lines, input: graphemes("你好"), cursor: 1 });
+  deepEqual(frame.rows, ["line 6", "line 7", "line 8", "line 9", "status", "> 你好"]);
+  deepEqual(frame.cursor, { row: 5, col: 4 });
+  equal(frame.maxScroll, 4); // one page further back than shown; more as the user pages up
+});
+
+Deno.test("renderScreen() grows the input upwards as it wraps, and scrolls back", () => {
+  const lines = Array.from({ length: 10 }, (_, i) => [{ text: `line ${i}` }]);
+  const input = graphemes("x".repeat(30));
+  const frame = renderScreen({ ...base, lines, input, cursor: 30 });
+  deepEqual(frame.rows.slice(-3), ["status", "> " + "x".repeat(18), "x".repeat(12)]);
+  deepEqual(frame.cursor, { row: 5, col: 12 });
+  const back = renderScreen({ ...base, lines, scroll: 3 });
+  deepEqual(back.rows.slice(0, 4), ["line 3", "line 4", "line 5", "line 6"]);
+});
+
+Deno.test("renderScreen() styles only with colour allowed", () => {
+  const lines = [[{ text: "hi", style: { color: 32, bold: true } }]];
+  ok(renderScreen({ ...base, lines, color: true }).rows.some((row) => row.includes("\x1b[1;32m")));
+  ok(renderScreen({ ...base, lines, color: false }).rows.some((row) => row.includes("\x1b[1m")));
+});
+
+Deno.test("sanitize() shows control characters and bidi overrides inert", () => {
+  equal(sanitize("a\x1b[2J\x07\r\nb\u202e"), "a␛[2J␇␍␊b<U+202E>");
+  equal(sanitize("你好 😀"), "你好 😀");
+});
+
+Deno.test("describeEvent() and jsonLine() render each event for people and programs", () => {
+  const msg = { type: "msg" as const, seq: 3, from: "bob", text: "hi\x1b", time: 0 };
+  equal(describeEvent(msg, "alice"), "<bob> hi␛");
+  equal(
+    describeEvent({ type: "leave", seq: 4, nick: "bob", reason: "timeout", time: 0 }, "a"),
+    "<-- bob timed out",
+  );
+  equal(
+    describeEvent({ type: "pm", from: "alice", to: "bob", text: "x", time: 0 }, "alice"),
+    "[pm to bob] x",
+  );
+  equal(JSON.parse(jsonLine(msg)).type, "message");
+  equal(
+    JSON.parse(jsonLine({ type: "pm", from: "a", to: "b", text: "x", time: 0 })).type,
+    "private",
+  );
+});
+
+Deno.test("ChatView colours nicknames stably, marks mine, highlights mentions and tracks delivery", () => {
+  equal(nickColor("bob"), nickColor("bob"));
+  const view = new ChatView();
+  const ring = view.apply(
+    { type: "msg", seq: 1, from: "bob", text: "hey Alice!", time: 0 },
+    "alice",
+    0,
+  );
+  equal(ring, true);
+  equal(
+    view.apply({ type: "msg", seq: 2, from: "bob", text: "malice", time: 0 }, "alice", 0),
+    false,
+  );
+  view.apply({ type: "msg", seq: 3, from: "alice", text: "mine", time: 0 }, "alice", 0);
+  const [mention, , mine] = view.lines();
+  ok(mention.some((span) => span.style?.inverse), "mention highlighted");
+  ok(mine.some((span) => span.style?.bold && span.style.underline), "own nick marked");
+  view.apply({ type: "pending", id: 1, text: "on its way" }, "alice", 0);
+  ok(view.lines().at(-1)!.some((span) => span.text.includes("sending")));
+  view.apply({ type: "failed", id: 1, text: "on its way", reason: "x" }, "alice", 0);
+  ok(view.lines().at(-1)!.some((span) => span.text.includes("✗")));
+  view.apply({ type: "delivered", id: 1 }, "alice", 0);
+  equal(view.lines().length, 3);
+});

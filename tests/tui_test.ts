@@ -1,0 +1,163 @@
+/**
+ * The full-screen client in a real terminal (tmux), driven by keystrokes.
+ */
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { type Program, startClient, startServer, stopAll } from "./process.ts";
+import { hasTmux, Terminal } from "./tmux.ts";
+
+const skip = !(await hasTmux());
+if (skip) console.log("SKIPPED tui_test.ts: needs tmux");
+
+const CLIENT = "deno run --allow-net --allow-env=USER,USERNAME,LOGNAME client.ts";
+
+async function chat(
+  test: (terminal: Terminal, other: Program, port: number) => Promise<void>,
+  size: [number, number] = [80, 24],
+): Promise<void> {
+  const { server, port } = await startServer();
+  const terminal = await Terminal.open(...size);
+  let other: Program | undefined;
+  try {
+    await terminal.type(`cd ${Deno.cwd()} && ${CLIENT} 127.0.0.1:${port} --nick alice`);
+    await terminal.keys("Enter");
+    await terminal.waitForText("alice>");
+    await terminal.waitForText("1 member");
+    other = await startClient(port, "bob");
+    await terminal.waitForText("bob joined");
+    await test(terminal, other, port);
+  } finally {
+    await terminal.close();
+    await stopAll(other, server);
+  }
+}
+
+const input = (screen: string[]) => screen.filter((row) => row.startsWith("alice>")).join("");
+
+Deno.test({
+  name: "tui: a half-typed line stays intact while messages arrive",
+  ignore: skip,
+  fn: () =>
+    chat(async (terminal, bob) => {
+      await terminal.type("half a line, not sent");
+      await bob.type("first from bob", "second from bob", "third from bob");
+      const screen = await terminal.waitForText("third from bob");
+      equal(input(screen), "alice> half a line, not sent");
+      ok(
+        screen.some((row) => /^\[\d\d:\d\d:\d\d\] <bob> first from bob$/.test(row)),
+        screen.join("\n"),
+      );
+      equal((await terminal.cursor()).x, "alice> half a line, not sent".length);
+      await terminal.keys("Enter");
+      await bob.waitFor((c) =>
+        c.json().some((e) => e.type === "message" && e.text === "half a line, not sent")
+      );
+    }),
+});
+
+Deno.test({
+  name: "tui: Chinese input and deletion keep the cursor on the right cell",
+  ignore: skip,
+  fn: () =>
+    chat(async (terminal) => {
+      await terminal.type("你好世界");
+      await terminal.waitFor((s) => input(s) === "alice> 你好世界");
+      equal((await terminal.cursor()).x, 7 + 8);
+      await terminal.keys("BSpace", "Left");
+      await terminal.waitFor((s) => input(s) === "alice> 你好世");
+      equal((await terminal.cursor()).x, 7 + 4);
+      await terminal.keys("BSpace");
+      await terminal.waitFor((s) => input(s) === "alice> 你世");
+      await terminal.keys("C-a");
+      await terminal.type("👍");
+      await terminal.waitFor((s) => input(s) === "alice> 👍你世");
+      equal((await terminal.cursor()).x, 7 + 2);
+    }),
+});
+
+Deno.test({
+  name: "tui: a wrapped input line survives incoming messages",
+  ignore: skip,
+  fn: () =>
+    chat(async (terminal, bob) => {
+      const long = "word ".repeat(30).trim(); // 149 characters: wraps on 80 columns
+      await terminal.type(long);
+      await bob.type("interrupting message");
+      const screen = await terminal.waitForText("interrupting message");
+      const at = screen.findIndex((row) => row.startsWith("alice>"));
+      equal((screen[at] + screen[at + 1]).trimEnd(), `alice> ${long}`);
+      ok(screen[at - 1].includes("udpchat"), "status line above the input");
+      await terminal.keys("Enter");
+      await bob.waitFor((c) => c.json().some((e) => e.type === "message" && e.text === long));
+    }),
+});
+
+Deno.test({
+  name: "tui: resizing redraws everything at the new size",
+  ignore: skip,
+  fn: () =>
+    chat(async (terminal, bob) => {
+      await bob.type("before the resize");
+      await terminal.waitForText("before the resize");
+      await terminal.type("typing");
+      await terminal.resize(60, 15);
+      const screen = await terminal.waitFor(
+        (s) => s.length === 15 && s[14].startsWith("alice> "),
+        5000,
+        "resize",
+      );
+      equal(screen[14], "alice> typing");
+      ok(screen[13].includes("udpchat") && screen[13].includes("connected"), screen.join("\n"));
+      ok(screen.some((row) => row.includes("before the resize")));
+      ok(screen.every((row) => row.length <= 60));
+    }),
+});
+
+Deno.test({
+  name: "tui: escape sequences from another member are shown inert",
+  ignore: skip,
+  fn: () =>
+    chat(async (terminal, bob) => {
+      await bob.type("\x1b[2J\x1b[31mnot red\x1b[0m \x07bell");
+      const screen = await terminal.waitForText("not red");
+      ok(screen.some((row) => row.includes("<bob> ␛[2J␛[31mnot red␛[0m ␇bell")), screen.join("\n"));
+      ok(screen.some((row) => row.includes("bob joined")), "the screen was not cleared");
+    }),
+});
+
+Deno.test({
+  name: "tui: history, PageUp scroll-back and /who",
+  ignore: skip,
+  fn: () =>
+    chat(async (terminal, bob) => {
+      await bob.type(...Array.from({ length: 40 }, (_, i) => `scroll line ${i}`));
+      await terminal.waitForText("scroll line 39");
+      await terminal.keys("PageUp", "PageUp");
+      const up = await terminal.waitForText("scroll line 5");
+      ok(up.some((row) => row.includes("PgDn")), "status says scrolled");
+      await terminal.keys("PageDown", "PageDown");
+      await terminal.waitForText("scroll line 39");
+      await terminal.type("/who");
+      await terminal.keys("Enter");
+      await terminal.waitForText("2 in the room: alice, bob");
+      await terminal.keys("Up");
+      await terminal.waitFor((s) => input(s) === "alice> /who");
+    }),
+});
+
+Deno.test({
+  name: "tui: Ctrl+C leaves the room and restores the terminal",
+  ignore: skip,
+  fn: () =>
+    chat(async (terminal, bob) => {
+      await terminal.keys("C-c");
+      await bob.waitFor((c) => c.json().some((e) => e.type === "leave" && e.nick === "alice"));
+      await terminal.waitFor((s) =>
+        s.some((row) => row.startsWith("$")) && !s.some((r) => r.startsWith("alice>"))
+      );
+      await terminal.type("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ,");
+      await terminal.keys("Enter");
+      const screen = await terminal.waitForText("icanon,echo,");
+      deepEqual(screen.filter((row) => row.includes("udpchat ·")), [], "the chat screen is gone");
+    }),
+});
