@@ -78,16 +78,11 @@ Deno.test("parseKeys() understands cursor, paging and control keys, ignoring unk
 });
 
 Deno.test("wrapLine() never splits a wide character and indents continuation rows", () => {
-  const rows = wrapLine([{ text: "[12:00:00] " }, { text: "ab你好cd" }], 15, 11);
-  deepEqual(rows.map((row) => row.map((s) => s.text).join("")), [
-    "[12:00:00] ab你",
-    "           好cd",
-  ]);
-  const narrow = wrapLine([{ text: "[12:00:00] " }, { text: "abc你好" }], 15, 11);
-  deepEqual(narrow.map((row) => row.map((s) => s.text).join("")), [
-    "[12:00:00] abc",
-    "           你好",
-  ]);
+  const text = (rows: ReturnType<typeof wrapLine>) =>
+    rows.map((row) => row.map((s) => s.text).join(""));
+  const line = [{ text: "[12:00:00] " }, { text: "abcdefghi你好" }];
+  deepEqual(text(wrapLine(line, 22, 11)), ["[12:00:00] abcdefghi你", "           好"]);
+  deepEqual(text(wrapLine(line, 21, 11)), ["[12:00:00] abcdefghi", "           你好"]);
 });
 
 const base: ScreenState = {
