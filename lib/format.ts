@@ -112,7 +112,7 @@ export function describeEvent(event: SessionEvent, me: string): string | undefin
         `--- ${event.reconnected ? "reconnected" : "joined"} "${s(event.room)}" as ${
           s(event.nick)
         }`,
-        event.reconnected ? "" : ` (${event.members} in the room; /help for commands)`,
+        event.reconnected ? "" : ` (${event.members} here; /help for commands)`,
         event.nick !== event.requested ? ` — '${s(event.requested)}' was taken` : "",
       ].join("");
     case "reconnecting":

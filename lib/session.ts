@@ -212,7 +212,7 @@ export class Session {
 
   /** Round-trip time to the server in ms, once measured. */
   get rtt(): number | undefined {
-    return this.#rtt;
+    return this.#rtt ?? this.#out.rtt;
   }
 
   /** Messages sent or queued and not yet acknowledged. */

@@ -161,3 +161,17 @@ Deno.test({
       deepEqual(screen.filter((row) => row.includes("udpchat ·")), [], "the chat screen is gone");
     }),
 });
+
+Deno.test({
+  name: "tui: closing the terminal leaves the room cleanly",
+  ignore: skip,
+  fn: () =>
+    chat(async (terminal, bob) => {
+      await terminal.close();
+      await bob.waitFor(
+        (c) =>
+          c.json().some((e) => e.type === "leave" && e.nick === "alice" && e.reason === "quit"),
+        5000,
+      );
+    }),
+});
