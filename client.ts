@@ -1,24 +1,23 @@
 /**
- * The udpchat client: `deno task client HOST[:PORT] --nick NAME`.
+ * The udpchat client: `deno task client [HOST[:PORT]] --nick NAME`.
  * Flags in, a {@linkcode Session} on a UDP socket, lines (or JSON) out.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
-  DEFAULT_PORT,
   EXIT,
   exitWith,
   explainBindError,
-  parseHostPort,
   resolveHost,
   UnknownHostError,
   UsageError,
   VERSION,
 } from "./lib/cli.ts";
+import { HELP, parseClientArgs } from "./lib/client_config.ts";
+import { DISCOVERY_PORT } from "./lib/discovery.ts";
+import { describeServer, findServers, pickServer } from "./lib/find.ts";
 import type { Address } from "./lib/frame.ts";
-import { validateNick } from "./lib/nick.ts";
 import { Session, type SessionEvent } from "./lib/session.ts";
 import { UdpEndpoint } from "./lib/udp.ts";
 import { LineUi } from "./lib/line_ui.ts";
@@ -26,89 +25,6 @@ import { Tui } from "./lib/tui.ts";
 import type { ChatUi } from "./lib/ui.ts";
 
 const PROGRAM = "udpchat-client";
-
-const HELP = `udpchat client ${VERSION}: chat with a udpchat room over UDP
-
-Usage: deno task client HOST[:PORT] [--nick NAME] [--plain | --json]
-
-In a terminal the client is full-screen: messages above, the line you type below (Up/Down for
-history, PageUp/PageDown to scroll back). Type a line to send it. Commands: /me ACTION,
-/msg NICK TEXT, /nick NEW, /who, /help, /quit.
-
-Options:
-  --nick NAME    nickname, 1-24 characters without spaces (default: your user name)
-  --plain        line mode even in a terminal: one line per event, one line per message
-  --json         line mode with one JSON object per event (for scripts and bots)
-  -h, --help     this help
-  -V, --version  print the version
-
-Examples:
-  deno task client 192.168.1.20 --nick alice
-  printf 'hello\\n' | deno task client 192.168.1.20:10000 --nick bot --json
-
-Exit codes:
-  0  left the room (/quit, Ctrl+C, end of input)
-  1  unexpected error
-  2  bad arguments or nickname
-  3  network trouble: unknown host, no server answering
-  4  the server refused to let you in`;
-
-/** Parsed client settings. */
-export interface ClientConfig {
-  server: Address;
-  nick: string;
-  json: boolean;
-  plain: boolean;
-}
-
-/**
- * Parses the client's command line.
- *
- * @param args The arguments, without the program.
- * @param env Reads an environment variable (for the default nickname).
- * @returns The settings, or `"help"` / `"version"`.
- * @throws {UsageError} On any bad argument.
- */
-export function parseClientArgs(
-  args: string[],
-  env: (name: string) => string | undefined,
-): ClientConfig | "help" | "version" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        nick: { type: "string" },
-        json: { type: "boolean", default: false },
-        plain: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return "help";
-  if (values.version) return "version";
-  if (positionals.length !== 1) {
-    throw new UsageError("Give the server's address, e.g. 'client.ts 192.168.1.20' (see --help)");
-  }
-  let nick = values.nick ?? env("USER") ?? env("USERNAME") ?? env("LOGNAME") ?? "guest";
-  try {
-    nick = validateNick(nick);
-  } catch (error) {
-    if (values.nick !== undefined) throw new UsageError((error as Error).message);
-    nick = "guest";
-  }
-  return {
-    server: parseHostPort(positionals[0], DEFAULT_PORT),
-    nick,
-    json: values.json,
-    plain: values.plain,
-  };
-}
 
 function readEnv(name: string): string | undefined {
   try {
@@ -129,9 +45,29 @@ async function main(args: string[]): Promise<number> {
   if (config === "help") return console.log(HELP), EXIT.ok;
   if (config === "version") return console.log(`${PROGRAM} ${VERSION}`), EXIT.ok;
 
+  let target = config.server;
+  if (target === undefined || config.list) {
+    const servers = await findServers();
+    if (config.list) {
+      for (const server of servers) console.log(describeServer(server));
+      if (servers.length > 0) return EXIT.ok;
+    }
+    if (servers.length === 0) {
+      exitWith(
+        PROGRAM,
+        `No udpchat server answered on this network within 2 s. Is the server running, on the same network ` +
+          `as you? Its firewall must allow UDP ports ${DISCOVERY_PORT} and 9999. Or give its address: client.ts HOST`,
+        EXIT.network,
+      );
+    }
+    const interactive = !config.json && Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+    target = servers.length === 1
+      ? servers[0].address
+      : (await pickServer(servers, interactive)).address;
+  }
   let server: Address;
   try {
-    server = await resolveHost(config.server);
+    server = await resolveHost(target);
   } catch (error) {
     if (error instanceof UnknownHostError) exitWith(PROGRAM, error.message, EXIT.network);
     throw error;

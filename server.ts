@@ -5,108 +5,18 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import {
-  DEFAULT_PORT,
-  EXIT,
-  exitWith,
-  explainBindError,
-  parseCount,
-  parsePort,
-  parseSeconds,
-  UsageError,
-  VERSION,
-} from "./lib/cli.ts";
+import { DEFAULT_PORT, EXIT, exitWith, explainBindError, UsageError, VERSION } from "./lib/cli.ts";
+import { Beacon, DISCOVERY_GROUP, DISCOVERY_PORT } from "./lib/discovery.ts";
 import { describeLogEntry, timestamp } from "./lib/format.ts";
 import type { RoomEvent } from "./lib/frame.ts";
-import { Room, type RoomOptions } from "./lib/room.ts";
+import { Room } from "./lib/room.ts";
+import { HELP, parseServerArgs } from "./lib/server_config.ts";
 import { TranscriptFile } from "./lib/transcript.ts";
 import { UdpEndpoint } from "./lib/udp.ts";
 
 const PROGRAM = "udpchat-server";
 
-const HELP = `udpchat server ${VERSION}: a chat room over UDP for a classroom LAN
-
-Usage: deno task server [OPTIONS]
-       deno run --allow-net server.ts [OPTIONS]
-
-Options:
-  --host ADDR            address to listen on (default 0.0.0.0: every interface)
-  --port PORT            UDP port (default ${DEFAULT_PORT})
-  --name NAME            room name shown to students (default "udpchat")
-  --timeout SECS         drop a client silent this long (default 30)
-  --legacy-timeout SECS  drop a plain-text (nc, tutorial) client silent this long (default 600)
-  --history N            recent room events replayed to late joiners (default 50)
-  --log FILE             append every room event to FILE as JSON lines; on start, restore
-                         history and sequence numbers from it
-  -h, --help             this help
-  -V, --version          print the version
-
-Examples:
-  deno task server --name "Networks 101"
-  deno task server --port 10000 --timeout 10
-
-Exit codes:
-  0  stopped with Ctrl+C or SIGTERM (members are told)
-  1  unexpected error
-  2  bad arguments
-  3  cannot listen (port in use, permission denied, address not available) or open the --log file`;
-
-/** Parsed server settings. */
-export interface ServerConfig {
-  host: string;
-  port: number;
-  log?: string;
-  room: RoomOptions;
-}
-
-/**
- * Parses the server's command line.
- *
- * @param args The arguments, without the program.
- * @returns The settings, or `"help"` / `"version"`.
- * @throws {UsageError} On any bad argument.
- */
-export function parseServerArgs(args: string[]): ServerConfig | "help" | "version" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        host: { type: "string", default: "0.0.0.0" },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        name: { type: "string", default: "udpchat" },
-        timeout: { type: "string", default: "30" },
-        "legacy-timeout": { type: "string", default: "600" },
-        history: { type: "string", default: "50" },
-        log: { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
-  const { values } = parsed;
-  if (values.help) return "help";
-  if (values.version) return "version";
-  const timeout = parseSeconds(values.timeout, "--timeout");
-  if (values.name.trim() === "") throw new UsageError("--name cannot be empty");
-  return {
-    host: values.host,
-    port: parsePort(values.port, "--port"),
-    log: values.log,
-    room: {
-      name: values.name,
-      timeout,
-      heartbeat: Math.min(2000, Math.floor(timeout / 4)),
-      legacyTimeout: parseSeconds(values["legacy-timeout"], "--legacy-timeout"),
-      history: parseCount(values.history, "--history"),
-    },
-  };
-}
-
-/** LAN addresses of this machine, for the "students run" hint; empty without permission. */
+/** This machine's IPv4 LAN addresses, for the "students run" lines; none without permission. */
 function lanAddresses(): string[] {
   try {
     return Deno.networkInterfaces()
@@ -114,6 +24,28 @@ function lanAddresses(): string[] {
       .map((i) => i.address);
   } catch {
     return [];
+  }
+}
+
+/** Opens the shared discovery socket; `undefined` (with the reason logged) if it cannot. */
+function openDiscovery(log: (line: string) => void): Deno.DatagramConn | undefined {
+  try {
+    const conn = Deno.listenDatagram({
+      transport: "udp",
+      hostname: "0.0.0.0",
+      port: DISCOVERY_PORT,
+      reuseAddress: true, // several servers on one computer all hear probes
+      loopback: true,
+    });
+    conn.joinMulticastV4(DISCOVERY_GROUP, "0.0.0.0").catch(() => {});
+    return conn;
+  } catch (error) {
+    log(
+      `discovery off: cannot listen on UDP ${DISCOVERY_PORT} (${
+        (error as Error).message
+      }); students need the address`,
+    );
+    return undefined;
   }
 }
 
@@ -133,11 +65,10 @@ async function main(args: string[]): Promise<number> {
   try {
     conn = Deno.listenDatagram({ transport: "udp", hostname: host, port });
   } catch (error) {
-    const message = explainBindError(
-      error,
-      { hostname: host, port },
-      `stop the other server or start with --port ${port + 1}`,
-    );
+    const hint = `stop the other server or start with --port ${
+      port === 65535 ? port - 1 : port + 1
+    }`;
+    const message = explainBindError(error, { hostname: host, port }, hint);
     if (message) exitWith(PROGRAM, message, EXIT.network);
     throw error;
   }
@@ -172,23 +103,36 @@ async function main(args: string[]): Promise<number> {
       log(describeLogEntry(entry));
     }
   });
+  const discoveryConn = config.discovery ? openDiscovery(log) : undefined;
+  const name = config.room.name ?? "udpchat";
+  const beacon = new Beacon(() => ({ name, port, members: room.members.length }));
+  const discovery = discoveryConn && new UdpEndpoint(discoveryConn, beacon, () => {});
 
   const suffix = port === DEFAULT_PORT ? "" : `:${port}`;
+  log(`udpchat server ${VERSION}: room "${name}" listening on UDP ${host}:${port}`);
+  if (discovery) log(`students on this network run:  deno task client   (it finds this server)`);
   const hosts = host === "0.0.0.0" ? lanAddresses() : [host];
-  log(`udpchat server ${VERSION}: room "${config.room.name}" listening on UDP ${host}:${port}`);
   for (const address of hosts.length > 0 ? hosts : ["THIS-PC-ADDRESS"]) {
-    log(`students run:  deno task client ${address}${suffix} --nick NAME`);
+    log(`or, by address:  deno task client ${address}${suffix} --nick NAME`);
   }
+  log(
+    `firewall: allow incoming UDP on port ${port}${
+      discovery ? ` and ${DISCOVERY_PORT}` : ""
+    } for students to connect`,
+  );
 
   const stop = () => {
     room.close(Date.now());
     endpoint.pump();
     endpoint.close();
+    discovery?.close();
   };
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
+  const beaconRunning = discovery?.run();
   await endpoint.run();
   await endpoint.flushed();
+  await beaconRunning;
   transcript?.close();
   const s = room.stats;
   log(

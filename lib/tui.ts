@@ -175,8 +175,8 @@ export class Tui implements ChatUi {
       members === 1 ? "1 member" : `${members || "?"} members`,
       state,
     ];
+    if (this.#scroll > 0) parts.push("↑ scrolled (PgDn)");
     if (session.rtt !== undefined) parts.push(`rtt ${Math.round(session.rtt)} ms`);
-    if (this.#scroll > 0) parts.push(`↑ ${this.#scroll} rows (PgDn)`);
     return ` ${parts.join(" · ")} `;
   }
 

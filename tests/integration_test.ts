@@ -249,7 +249,8 @@ Deno.test("user errors get one actionable line and a documented exit code", asyn
       ["server.ts", ["--port", "http"], 2, /--port must be a port number/],
       ["server.ts", ["--bogus"], 2, /Unknown option '--bogus'/],
       ["client.ts", ["127.0.0.1", "--nick", "two words"], 2, /spaces/],
-      ["client.ts", [], 2, /server's address/],
+      ["client.ts", ["one", "two"], 2, /Give one server address, not 2/],
+      ["client.ts", ["127.0.0.1:99999"], 2, /port number from 1 to 65535/],
       ["client.ts", ["no-such-host.invalid"], 3, /Cannot find host 'no-such-host.invalid'/],
     ];
     for (const [script, args, code, message] of cases) {

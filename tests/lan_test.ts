@@ -6,72 +6,14 @@
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
+import { Lan, lanUnavailable } from "./netns.ts";
 import { Program, stopAll } from "./process.ts";
 
 const LOSS = 30;
 const PER_CLIENT = 100;
 const CLIENTS = 3;
 
-async function sh(script: string): Promise<{ ok: boolean; output: string }> {
-  const { success, stdout, stderr } = await new Deno.Command("bash", {
-    args: ["-c", script],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { ok: success, output: decode(stdout) + decode(stderr) };
-}
-
-async function canBuildLan(): Promise<string | undefined> {
-  if (Deno.build.os !== "linux") return "not Linux";
-  const probe = await sh('[ "$(id -u)" = 0 ] && command -v ip && command -v nft');
-  return probe.ok ? undefined : "needs root, ip (iproute2) and nft (nftables)";
-}
-
-/** Names unique to this run, so parallel or leftover runs never collide. */
-function lanNames() {
-  const id = (Deno.pid % 10_000).toString(36);
-  const subnet = `10.${200 + (Deno.pid % 50)}.${Deno.pid % 250}`;
-  const hosts = Array.from({ length: CLIENTS + 1 }, (_, i) => ({
-    ns: `uc${id}h${i}`,
-    veth: `uc${id}v${i}`,
-    ip: `${subnet}.${i + 1}`,
-  }));
-  return { bridge: `uc${id}br`, subnet, hosts };
-}
-
-async function buildLan(lan: ReturnType<typeof lanNames>): Promise<void> {
-  const lines = [
-    "set -e",
-    `ip link add ${lan.bridge} type bridge`,
-    `ip link set ${lan.bridge} up`,
-  ];
-  for (const host of lan.hosts) {
-    lines.push(
-      `ip netns add ${host.ns}`,
-      `ip link add ${host.veth} type veth peer name ${host.veth}b`,
-      `ip link set ${host.veth} netns ${host.ns}`,
-      `ip link set ${host.veth}b master ${lan.bridge}`,
-      `ip link set ${host.veth}b up`,
-      `ip -n ${host.ns} addr add ${host.ip}/24 dev ${host.veth}`,
-      `ip -n ${host.ns} link set ${host.veth} up`,
-      `ip -n ${host.ns} link set lo up`,
-      `ip netns exec ${host.ns} nft add table inet chaos`,
-      `ip netns exec ${host.ns} nft add chain inet chaos input '{ type filter hook input priority 0; }'`,
-      `ip netns exec ${host.ns} nft add rule inet chaos input meta l4proto udp numgen random mod 100 '<' ${LOSS} drop`,
-    );
-  }
-  const result = await sh(lines.join("\n"));
-  if (!result.ok) throw new Error(`Could not build the test LAN:\n${result.output}`);
-}
-
-async function tearDownLan(lan: ReturnType<typeof lanNames>): Promise<void> {
-  const lines = lan.hosts.map((host) => `ip netns del ${host.ns} 2>/dev/null`);
-  lines.push(`ip link del ${lan.bridge} 2>/dev/null`, "true");
-  await sh(lines.join("\n"));
-}
-
-const skip = await canBuildLan();
+const skip = await lanUnavailable();
 if (skip) console.log(`SKIPPED lan_test.ts: ${skip}`);
 
 Deno.test({
@@ -80,12 +22,14 @@ Deno.test({
   ignore: skip !== undefined,
   sanitizeResources: false, // child processes inside namespaces are awaited below
   fn: async () => {
-    const lan = lanNames();
+    const lan = await Lan.create("l", CLIENTS + 1);
     const [serverHost, ...clientHosts] = lan.hosts;
     const clients: Program[] = [];
     let server: Program | undefined;
     try {
-      await buildLan(lan);
+      for (const host of lan.hosts) {
+        await lan.inputRule(host, `meta l4proto udp numgen random mod 100 < ${LOSS} drop`);
+      }
       server = new Program("server.ts", ["--port", "9999", "--name", "lossy lan"], {
         netns: serverHost.ns,
       });
@@ -155,7 +99,7 @@ Deno.test({
       );
     } finally {
       await stopAll(...clients, server);
-      await tearDownLan(lan);
+      await lan.close();
     }
   },
 });

@@ -11,7 +11,11 @@ const ROOT = new URL("..", import.meta.url);
 /** The permissions `deno task server` / `deno task client` grant (deno.json). */
 const PERMISSIONS: Record<string, string[]> = {
   "server.ts": ["--allow-net", "--allow-sys=networkInterfaces", "--allow-read", "--allow-write"],
-  "client.ts": ["--allow-net", "--allow-env=USER,USERNAME,LOGNAME"],
+  "client.ts": [
+    "--allow-net",
+    "--allow-sys=networkInterfaces",
+    "--allow-env=USER,USERNAME,LOGNAME",
+  ],
 };
 
 /** How to start a {@linkcode Program}. */
@@ -146,7 +150,14 @@ export function freePort(): number {
 /** Starts a server on a free port and waits until it listens. */
 export async function startServer(args: string[] = []): Promise<{ server: Program; port: number }> {
   const port = freePort();
-  const server = new Program("server.ts", ["--host", "127.0.0.1", "--port", String(port), ...args]);
+  const server = new Program("server.ts", [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--no-discovery",
+    ...args,
+  ]);
   await server.waitForLine("listening on");
   return { server, port };
 }

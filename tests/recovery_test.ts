@@ -10,7 +10,14 @@ const messages = (client: Program) =>
   client.json().filter((e) => e.type === "message").map((e) => `${e.seq} ${e.from} ${e.text}`);
 
 async function serverOn(port: number, args: string[]): Promise<Program> {
-  const server = new Program("server.ts", ["--host", "127.0.0.1", "--port", String(port), ...args]);
+  const server = new Program("server.ts", [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--no-discovery",
+    ...args,
+  ]);
   await server.waitForLine("listening on");
   return server;
 }

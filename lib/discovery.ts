@@ -1,0 +1,318 @@
+/**
+ * Finding servers on the LAN, without any I/O. A client sends `discover`
+ * probes to the discovery port ({@linkcode DISCOVERY_PORT}) by broadcast and
+ * multicast; every server listening there answers with a `server` frame
+ * naming its room, chat port and member count.
+ *
+ * Rules: a reply is never larger than the probe that asked for it (no
+ * amplification), replies are delayed by a random 10–60 ms so that many
+ * servers do not answer in one burst, at most 5 replies at once (2 a second)
+ * go to one address, and probes of another protocol version are ignored.
+ * Anything else arriving on the discovery port is ignored silently.
+ *
+ * @module
+ */
+
+import { type Address, addressKey, type Transmit, VERSION } from "./frame.ts";
+import { RateLimiter } from "./rate_limit.ts";
+
+/** The UDP port servers share (with SO_REUSEADDR) to hear probes. */
+export const DISCOVERY_PORT = 9998;
+
+/** The multicast group probes are also sent to (organisation-local scope). */
+export const DISCOVERY_GROUP = "239.255.99.98";
+
+/** Probes are padded to this size so that replies fit in them. */
+export const PROBE_SIZE = 256;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A server that answered. */
+export interface FoundServer {
+  /** Room name. */
+  name: string;
+  /** The server's address as the client reaches it, and its chat port. */
+  address: Address;
+  /** Members in the room when it answered. */
+  members: number;
+}
+
+/**
+ * Encodes a probe, padded to {@linkcode PROBE_SIZE} bytes.
+ *
+ * @param nonce A random token the replies must echo.
+ * @returns The probe datagram.
+ *
+ * @example Usage
+ * ```ts
+ * import { encodeProbe, PROBE_SIZE } from "./discovery.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(encodeProbe("n1").length, PROBE_SIZE);
+ * ```
+ */
+export function encodeProbe(nonce: string): Uint8Array {
+  const bare = JSON.stringify({ udpchat: VERSION, type: "discover", nonce, pad: "" });
+  const pad = "x".repeat(Math.max(0, PROBE_SIZE - bare.length));
+  return encoder.encode(JSON.stringify({ udpchat: VERSION, type: "discover", nonce, pad }));
+}
+
+function parse(data: Uint8Array): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(decoder.decode(data));
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the server says about itself. */
+export interface BeaconInfo {
+  name: string;
+  port: number;
+  members: number;
+}
+
+/**
+ * The server side: answers probes on the discovery port.
+ *
+ * @example Usage
+ * ```ts
+ * import { Beacon, encodeProbe } from "./discovery.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const beacon = new Beacon(() => ({ name: "lab", port: 9999, members: 2 }), () => 0);
+ * beacon.receive(encodeProbe("n1"), { hostname: "10.0.0.7", port: 5000 }, 0);
+ * beacon.tick(10);
+ * const [reply] = beacon.poll().transmits;
+ * equal(JSON.parse(new TextDecoder().decode(reply.data)).name, "lab");
+ * ```
+ */
+export class Beacon {
+  readonly #info: () => BeaconInfo;
+  readonly #random: () => number;
+  readonly #limiter = new RateLimiter({ burst: 5, perSecond: 2 });
+  #delayed: Array<{ at: number; transmit: Transmit }> = [];
+  #transmits: Transmit[] = [];
+  /** Probes answered, and datagrams ignored. */
+  readonly stats = { answered: 0, ignored: 0 };
+
+  /**
+   * @param info The room's current name, chat port and member count.
+   * @param random Source of the reply jitter.
+   */
+  constructor(info: () => BeaconInfo, random: () => number = Math.random) {
+    this.#info = info;
+    this.#random = random;
+  }
+
+  /**
+   * Handles a datagram on the discovery port.
+   *
+   * @param data The datagram; it is not retained.
+   * @param from Its source.
+   * @param now The current time in ms.
+   */
+  receive(data: Uint8Array, from: Address, now: number): void {
+    const probe = data.length <= PROBE_SIZE * 4 ? parse(data) : undefined;
+    if (
+      probe?.udpchat !== VERSION || probe.type !== "discover" || typeof probe.nonce !== "string" ||
+      !this.#limiter.allow(addressKey(from), now)
+    ) {
+      this.stats.ignored++;
+      return;
+    }
+    const { name, port, members } = this.#info();
+    const reply = (room: string) =>
+      encoder.encode(
+        JSON.stringify({
+          udpchat: VERSION,
+          type: "server",
+          nonce: probe.nonce,
+          name: room,
+          port,
+          members,
+        }),
+      );
+    let bytes = reply(name);
+    for (let cut = [...name].length; bytes.length > data.length && cut > 0; cut--) {
+      bytes = reply([...name].slice(0, cut - 1).join("") + "…");
+    }
+    if (bytes.length > data.length) {
+      this.stats.ignored++;
+      return; // the probe is too small to answer without amplifying it
+    }
+    this.stats.answered++;
+    this.#delayed.push({ at: now + 10 + this.#random() * 50, transmit: { to: from, data: bytes } });
+  }
+
+  /**
+   * Sends replies whose jitter has passed.
+   *
+   * @param now The current time in ms.
+   */
+  tick(now: number): void {
+    const due = this.#delayed.filter((d) => d.at <= now);
+    this.#delayed = this.#delayed.filter((d) => d.at > now);
+    this.#transmits.push(...due.map((d) => d.transmit));
+  }
+
+  /** @returns When the next reply is due. */
+  deadline(): number | undefined {
+    return this.#delayed.length === 0 ? undefined : Math.min(...this.#delayed.map((d) => d.at));
+  }
+
+  /** @returns Replies to send; a beacon reports no events. */
+  poll(): { transmits: Transmit[]; events: never[] } {
+    const transmits = this.#transmits;
+    this.#transmits = [];
+    return { transmits, events: [] };
+  }
+}
+
+/** When a {@linkcode ServerFinder} probes (ms after starting), and how long it listens. */
+const ROUNDS = [0, 300, 900];
+const LISTEN_FOR = 2000;
+
+/**
+ * The client side: probes the given targets a few times and collects the
+ * servers that answer, for about 2 seconds.
+ *
+ * @example Usage
+ * ```ts
+ * import { ServerFinder } from "./discovery.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const finder = new ServerFinder([{ hostname: "255.255.255.255", port: 9998 }], 0, "n1");
+ * equal(finder.poll().transmits.length, 1);
+ * ```
+ */
+export class ServerFinder {
+  readonly #targets: Address[];
+  readonly #nonce: string;
+  readonly #startedAt: number;
+  #round = 0;
+  #listening = true;
+  #found = new Map<string, FoundServer>();
+  #transmits: Transmit[] = [];
+  #events: FoundServer[] = [];
+
+  /**
+   * @param targets Where to send probes: broadcast and multicast addresses.
+   * @param now The current time in ms.
+   * @param nonce A random token; replies that do not echo it are ignored.
+   */
+  constructor(targets: Address[], now: number, nonce: string) {
+    this.#targets = targets;
+    this.#nonce = nonce;
+    this.#startedAt = now;
+    this.tick(now);
+  }
+
+  /** Whether the finder has listened long enough. */
+  done(now: number): boolean {
+    return now >= this.#startedAt + LISTEN_FOR;
+  }
+
+  /** The servers found so far, in the order they answered. */
+  get servers(): FoundServer[] {
+    return [...this.#found.values()];
+  }
+
+  /**
+   * Handles a reply.
+   *
+   * @param data The datagram.
+   * @param from Its source: the server's address.
+   * @param _now The current time in ms.
+   */
+  receive(data: Uint8Array, from: Address, _now: number): void {
+    const reply = parse(data);
+    if (
+      reply?.udpchat !== VERSION || reply.type !== "server" || reply.nonce !== this.#nonce ||
+      typeof reply.name !== "string" || !Number.isSafeInteger(reply.port) ||
+      !Number.isSafeInteger(reply.members)
+    ) return;
+    const server = {
+      name: reply.name,
+      address: { hostname: from.hostname.replace(/^::ffff:/, ""), port: reply.port as number },
+      members: reply.members as number,
+    };
+    const key = addressKey(server.address);
+    if (this.#found.has(key)) return;
+    this.#found.set(key, server);
+    this.#events.push(server);
+  }
+
+  /**
+   * Sends the next round of probes when due.
+   *
+   * @param now The current time in ms.
+   */
+  tick(now: number): void {
+    if (this.done(now)) this.#listening = false;
+    while (this.#round < ROUNDS.length && now >= this.#startedAt + ROUNDS[this.#round]) {
+      this.#round++;
+      const probe = encodeProbe(this.#nonce);
+      for (const to of this.#targets) this.#transmits.push({ to, data: probe });
+    }
+  }
+
+  /** @returns When to probe again, or when listening ends; `undefined` after that. */
+  deadline(): number | undefined {
+    if (!this.#listening) return undefined;
+    return this.#startedAt + (ROUNDS[this.#round] ?? LISTEN_FOR);
+  }
+
+  /** @returns Probes to send, and servers newly found. */
+  poll(): { transmits: Transmit[]; events: FoundServer[] } {
+    const out = { transmits: this.#transmits, events: this.#events };
+    this.#transmits = [];
+    this.#events = [];
+    return out;
+  }
+}
+
+/**
+ * The broadcast address of an IPv4 network.
+ *
+ * @param cidr An interface's address and prefix, e.g. `192.168.1.20/24`.
+ * @returns The broadcast address, e.g. `192.168.1.255`, or `undefined` for a /31 or /32.
+ *
+ * @example Usage
+ * ```ts
+ * import { broadcastAddress } from "./discovery.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(broadcastAddress("10.1.2.3/16"), "10.1.255.255");
+ * ```
+ */
+export function broadcastAddress(cidr: string): string | undefined {
+  const [address, bits] = cidr.split("/");
+  const prefix = Number(bits);
+  const parts = address.split(".").map(Number);
+  if (parts.length !== 4 || !(prefix >= 0 && prefix <= 30)) return undefined;
+  const ip = parts.reduce((acc, part) => acc * 256 + part, 0);
+  const hostBits = 2 ** (32 - prefix);
+  const broadcast = Math.floor(ip / hostBits) * hostBits + hostBits - 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(broadcast / 2 ** shift) % 256).join(".");
+}
+
+/**
+ * Where to send probes: the limited broadcast address, each IPv4 interface's
+ * subnet broadcast address (the loopback one too, for servers on this
+ * computer), and the multicast group.
+ *
+ * @param cidrs The IPv4 interfaces' `address/prefix`.
+ * @param port The discovery port.
+ * @returns The targets, without duplicates.
+ */
+export function probeTargets(cidrs: string[], port: number = DISCOVERY_PORT): Address[] {
+  const hosts = new Set(["255.255.255.255", DISCOVERY_GROUP]);
+  for (const cidr of cidrs) {
+    const broadcast = broadcastAddress(cidr);
+    if (broadcast) hosts.add(broadcast);
+  }
+  return [...hosts].map((hostname) => ({ hostname, port }));
+}

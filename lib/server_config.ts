@@ -1,0 +1,96 @@
+/**
+ * The server's command line: flags, their checks, and `--help`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { DEFAULT_PORT, parseCount, parsePort, parseSeconds, UsageError, VERSION } from "./cli.ts";
+import { DISCOVERY_PORT } from "./discovery.ts";
+import type { RoomOptions } from "./room.ts";
+
+/** `--help` text. */
+export const HELP = `udpchat server ${VERSION}: a chat room over UDP for a classroom LAN
+
+Usage: deno task server [OPTIONS]
+       deno run --allow-net server.ts [OPTIONS]
+
+Options:
+  --host ADDR            address to listen on (default 0.0.0.0: every interface)
+  --port PORT            UDP port (default ${DEFAULT_PORT}); clients find the server on UDP ${DISCOVERY_PORT}
+  --name NAME            room name shown to students (default "udpchat")
+  --timeout SECS         drop a client silent this long (default 30)
+  --legacy-timeout SECS  drop a plain-text (nc, tutorial) client silent this long (default 600)
+  --history N            recent room events replayed to late joiners (default 50)
+  --no-discovery         do not answer discovery probes (clients then need the address)
+  --log FILE             append every room event to FILE as JSON lines; on start, restore
+                         history and sequence numbers from it
+  -h, --help             this help
+  -V, --version          print the version
+
+Examples:
+  deno task server --name "Networks 101"
+  deno task server --port 10000 --timeout 10
+
+Exit codes:
+  0  stopped with Ctrl+C or SIGTERM (members are told)
+  1  unexpected error
+  2  bad arguments
+  3  cannot listen (port in use, permission denied, address not available) or open the --log file`;
+
+/** Parsed server settings. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  log?: string;
+  discovery: boolean;
+  room: RoomOptions;
+}
+
+/**
+ * Parses the server's command line.
+ *
+ * @param args The arguments, without the program.
+ * @returns The settings, or `"help"` / `"version"`.
+ * @throws {UsageError} On any bad argument.
+ */
+export function parseServerArgs(args: string[]): ServerConfig | "help" | "version" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        host: { type: "string", default: "0.0.0.0" },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        name: { type: "string", default: "udpchat" },
+        timeout: { type: "string", default: "30" },
+        "legacy-timeout": { type: "string", default: "600" },
+        history: { type: "string", default: "50" },
+        log: { type: "string" },
+        "no-discovery": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (see --help)`);
+  }
+  const { values } = parsed;
+  if (values.help) return "help";
+  if (values.version) return "version";
+  const timeout = parseSeconds(values.timeout, "--timeout");
+  if (values.name.trim() === "") throw new UsageError("--name cannot be empty");
+  return {
+    host: values.host,
+    port: parsePort(values.port, "--port"),
+    log: values.log,
+    discovery: !values["no-discovery"],
+    room: {
+      name: values.name,
+      timeout,
+      heartbeat: Math.min(2000, Math.floor(timeout / 4)),
+      legacyTimeout: parseSeconds(values["legacy-timeout"], "--legacy-timeout"),
+      history: parseCount(values.history, "--history"),
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Finding servers on a LAN of network namespaces: across hosts by broadcast
+ * alone, several servers on one host, and the clear error when there are
+ * none. (Discovery broadcasts, so it only ever runs inside the test's own
+ * namespaces.)
+ */
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { Lan, lanUnavailable } from "./netns.ts";
+import { Program, stopAll } from "./process.ts";
+
+const skip = await lanUnavailable();
+if (skip) console.log(`SKIPPED discovery_test.ts: ${skip}`);
+
+async function server(ns: string, port: number, name: string): Promise<Program> {
+  const program = new Program("server.ts", ["--port", String(port), "--name", name], { netns: ns });
+  await program.waitForLine("listening on");
+  return program;
+}
+
+async function list(ns: string): Promise<string[]> {
+  const program = new Program("client.ts", ["--list"], { netns: ns });
+  const status = await program.exit(10_000);
+  equal(status.code, 0, program.errors.join("\n"));
+  return program.lines.sort();
+}
+
+Deno.test({
+  name: "discovery: servers are found across hosts by broadcast alone, and several on one host",
+  ignore: skip !== undefined,
+  sanitizeResources: false, // child processes inside namespaces are awaited below
+  fn: async () => {
+    const lan = await Lan.create("d", 3);
+    const [h0, h1, h2] = lan.hosts;
+    const programs: Program[] = [];
+    try {
+      // Host 0 drops all multicast: clients can only find it by broadcast.
+      await lan.inputRule(h0, "ip daddr 224.0.0.0/4 drop");
+      programs.push(await server(h0.ns, 9999, "Room A"));
+      // Two servers on host 2: they share the discovery port.
+      programs.push(await server(h2.ns, 9999, "Room B"), await server(h2.ns, 10000, "Room C"));
+
+      deepEqual(await list(h1.ns), [
+        `Room A at ${h0.ip}:9999 (0 members)`,
+        `Room B at ${h2.ip}:9999 (0 members)`,
+        `Room C at ${h2.ip}:10000 (0 members)`,
+      ]);
+      // A client on the same host as two servers finds them too (and the one across the bridge).
+      const local = await list(h2.ns);
+      ok(
+        local.some((line) => line.startsWith("Room B at") && line.endsWith(":9999 (0 members)")),
+        local.join("\n"),
+      );
+      ok(
+        local.some((line) => line.startsWith("Room C at") && line.endsWith(":10000 (0 members)")),
+        local.join("\n"),
+      );
+      ok(local.some((line) => line.startsWith("Room A at")), local.join("\n"));
+
+      // Without a terminal to ask on, the client joins the first server found and says so.
+      const ann = new Program("client.ts", ["--nick", "ann", "--json"], {
+        stdin: true,
+        netns: h1.ns,
+      });
+      programs.push(ann);
+      await ann.waitFor((c) => c.json().some((e) => e.type === "connected"), 10_000, "ann to join");
+      match(ann.errors.join("\n"), /Found 3 servers; joining the first, Room [ABC] at /);
+    } finally {
+      await stopAll(...programs);
+      await lan.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "discovery: the only server is joined without an address; with none, a clear error",
+  ignore: skip !== undefined,
+  sanitizeResources: false,
+  fn: async () => {
+    const lan = await Lan.create("e", 2);
+    const [h0, h1] = lan.hosts;
+    const programs: Program[] = [];
+    try {
+      const started = Date.now();
+      const lonely = new Program("client.ts", ["--nick", "ann"], { netns: h1.ns });
+      equal((await lonely.exit(10_000)).code, 3);
+      ok(Date.now() - started < 6000);
+      match(
+        lonely.errors.join("\n"),
+        /No udpchat server answered.*firewall must allow UDP ports 9998 and 9999.*client\.ts HOST/,
+      );
+      const empty = new Program("client.ts", ["--list"], { netns: h1.ns });
+      equal((await empty.exit(10_000)).code, 3);
+
+      const room = await server(h0.ns, 9999, "Only room");
+      programs.push(room);
+      ok(
+        room.lines.some((line) => line.includes(`deno task client ${h0.ip} --nick NAME`)),
+        room.lines.join("\n"),
+      );
+      ok(
+        room.lines.some((line) => /firewall: allow incoming UDP on port 9999 and 9998/.test(line)),
+      );
+      const ann = new Program("client.ts", ["--nick", "ann", "--json"], {
+        stdin: true,
+        netns: h1.ns,
+      });
+      programs.push(ann);
+      await ann.waitFor(
+        (c) => c.json().some((e) => e.type === "connected" && e.room === "Only room"),
+        10_000,
+      );
+      await ann.type("found you");
+      await room.waitForLine("<ann> found you");
+    } finally {
+      await stopAll(...programs);
+      await lan.close();
+    }
+  },
+});
