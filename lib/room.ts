@@ -283,9 +283,9 @@ export class Room {
       if (link.out.ack(frame.n, frame.sack, now) === undefined) this.stats.forgedAck++;
       this.#flush(member, now);
     } else {
-      const ready = link.in.receive(frame.n, frame);
+      const ready = link.in.receive(frame.n, frame, now);
       if (ready === undefined) this.stats.tooFarAhead++;
-      this.#send(from, encodeFrame({ type: "ack", ...link.in.ack() }));
+      this.#sendAck(member, now);
       for (const request of ready ?? []) {
         if (this.#members.get(key) !== member) break; // it left
         this.#request(member, link, request, now);
@@ -301,8 +301,12 @@ export class Room {
   tick(now: number): void {
     for (const member of [...this.#members.values()]) {
       const limit = member.link ? this.#timeout : this.#legacyTimeout;
-      if (now - member.lastHeard > limit) this.#remove(member, "timeout", now);
-      else this.#flush(member, now);
+      if (now - member.lastHeard > limit) {
+        this.#remove(member, "timeout", now);
+      } else {
+        this.#sendAck(member, now);
+        this.#flush(member, now);
+      }
     }
   }
 
@@ -345,8 +349,9 @@ export class Room {
     for (const member of this.#members.values()) {
       const limit = member.link ? this.#timeout : this.#legacyTimeout;
       let due = member.lastHeard + limit + 1;
-      const retransmit = member.link?.out.deadline();
-      if (retransmit !== undefined && retransmit < due) due = retransmit;
+      for (const time of [member.link?.out.deadline(), member.link?.in.ackDeadline()]) {
+        if (time !== undefined && time < due) due = time;
+      }
       if (soonest === undefined || due < soonest) soonest = due;
     }
     return soonest;
@@ -376,11 +381,15 @@ export class Room {
       assembler: new Assembler(),
     };
     if (existing?.link && nickKey(existing.nick) === nickKey(nick)) {
-      // The same client starting over (it lost its stream): keep it, renew the streams.
+      // The same client starting over (it lost its stream): keep it, renew the streams, and
+      // carry over what it has not acknowledged, after the history it missed before that.
+      const pending = existing.link.out.drain().map(({ payload }) => payload);
+      const firstPending = pending.find((e) => "seq" in e.event)?.event as RoomEvent | undefined;
       existing.link = link;
       existing.lastHeard = now;
       this.#welcome(existing);
-      this.#replay(existing, last);
+      this.#replay(existing, last, firstPending?.seq);
+      for (const event of pending) link.out.push(event);
       return this.#flush(existing, now);
     }
     if (existing) this.#remove(existing, "quit", now);
@@ -420,11 +429,14 @@ export class Room {
     );
   }
 
-  /** Queues history: all of it for a newcomer, what it missed for a member coming back. */
-  #replay(member: Member, last: number | undefined): void {
+  /** Queues history: all of it for a newcomer, what it missed (before `until`) for a member coming back. */
+  #replay(member: Member, last: number | undefined, until = Infinity): void {
     const events = last === undefined
-      ? this.#history.map((event) => ({ ...event, history: true }))
-      : this.#history.filter((event) => event.seq > last);
+      ? this.#history.filter((event) => event.seq < until).map((event) => ({
+        ...event,
+        history: true,
+      }))
+      : this.#history.filter((event) => event.seq > last && event.seq < until);
     for (const event of events) this.#queue(member, splitPayload<ServerEvent>(event));
   }
 
@@ -574,6 +586,11 @@ export class Room {
     if (member.link === undefined) return;
     this.#queue(member, [{ type: "error", code, message }]);
     this.#flush(member, now);
+  }
+
+  #sendAck(member: Member, now: number): void {
+    const ack = member.link?.in.takeAck(now);
+    if (ack) this.#send(member.address, encodeFrame({ type: "ack", ...ack }));
   }
 
   #flush(member: Member, now: number): void {

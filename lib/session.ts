@@ -313,8 +313,8 @@ export class Session {
     if ("n" in frame && frame.type !== "ack") {
       if (this.#state !== "connected") return; // not ours yet: the server will resend
       const { n: _n, ...event } = frame;
-      const ready = this.#in.receive(frame.n, event as ServerEvent);
-      this.#send(encodeFrame({ type: "ack", ...this.#in.ack() }), now);
+      const ready = this.#in.receive(frame.n, event as ServerEvent, now);
+      this.#sendAck(now);
       for (const part of ready ?? []) this.#deliver(part);
       return;
     }
@@ -373,6 +373,7 @@ export class Session {
         if (now >= (this.#out.oldestSentAt() ?? Infinity) + this.#failAfter) {
           return this.#reconnect("the server stopped acknowledging", now);
         }
+        this.#sendAck(now);
         this.#flush(now);
         if (now >= this.#nextPing()) {
           this.#send(encodeFrame({ type: "ping", t: now }), now);
@@ -415,6 +416,7 @@ export class Session {
           this.#lastHeard + this.#lostAfter,
           this.#nextPing(),
           this.#out.deadline(),
+          this.#in.ackDeadline(),
           oldest === undefined ? undefined : oldest + this.#failAfter,
         );
       }
@@ -464,6 +466,11 @@ export class Session {
     }
     this.#out.push(outgoing);
     this.#flush(now);
+  }
+
+  #sendAck(now: number): void {
+    const ack = this.#in.takeAck(now);
+    if (ack) this.#send(encodeFrame({ type: "ack", ...ack }), now);
   }
 
   #flush(now: number): void {
@@ -555,11 +562,11 @@ export class Session {
         if (payload.body.type !== "leave") resend.push(payload);
         continue;
       }
+      const message = this.#pending.get(id);
+      if (message === undefined || requeued.has(id)) continue; // delivered, or already requeued
       if (sent) this.#report(id, "not acknowledged by the server");
-      if (!requeued.has(id)) {
-        requeued.add(id);
-        resend.push(...this.#pending.get(id)!.parts);
-      }
+      requeued.add(id);
+      resend.push(...message.parts);
     }
     this.#queue = [...resend, ...this.#queue];
     for (const message of this.#pending.values()) message.since = Math.max(message.since, now);

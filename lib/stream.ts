@@ -1,7 +1,9 @@
 /**
  * A reliable, ordered stream over an unreliable datagram path: the sending
- * half numbers payloads 1, 2, 3, …, keeps at most `window` of them in flight
- * and retransmits each until acknowledged; the receiving half delivers them in
+ * half numbers payloads 1, 2, 3, …, keeps at most a congestion window of them
+ * in flight (AIMD, as TCP: it starts at 32, grows with acknowledgements up to
+ * `window`, and halves — not below 16 — at most once per round trip when a
+ * payload is lost) and retransmits each until acknowledged; the receiving half delivers them in
  * order exactly once and says what it has with a cumulative number plus a
  * selective list (`sack`) of what arrived beyond it.
  *
@@ -14,11 +16,11 @@
 
 /** Timing and window settings of a {@linkcode StreamSender}. */
 export interface StreamOptions {
-  /** Most payloads in flight (sent, not yet acknowledged). @default {64} */
+  /** Most payloads in flight (sent, not yet acknowledged): the congestion window's ceiling. @default {64} */
   window?: number;
   /** Retransmission timeout before any round trip was measured, in ms. @default {200} */
   initialRto?: number;
-  /** Lower bound of the retransmission timeout, in ms. @default {60} */
+  /** Lower bound of the retransmission timeout, in ms. @default {30} */
   minRto?: number;
   /** Upper bound of the retransmission timeout; caps backoff so recovery stays quick on a LAN, in ms. @default {500} */
   maxRto?: number;
@@ -42,6 +44,8 @@ interface Entry<T> {
   tries: number;
   /** Presumed lost: a later payload was acknowledged. */
   lost?: boolean;
+  /** Selectively acknowledged: the peer holds it but has not delivered it yet. */
+  sacked?: boolean;
 }
 
 /**
@@ -70,10 +74,15 @@ export class StreamSender<T> {
   #srtt: number | undefined;
   #rttvar = 0;
   #counters: StreamCounters;
+  /** Congestion window, in payloads; fractional while growing slowly. */
+  #cwnd: number;
+  #ssthresh: number;
+  /** Losses of payloads up to this number belong to a round that already halved the window. */
+  #recoveryUntil = 0;
 
   /** @param options Window and timers. */
   constructor(options: StreamOptions = {}) {
-    const { window = 64, initialRto = 200, minRto = 60, maxRto = 500 } = options;
+    const { window = 64, initialRto = 200, minRto = 30, maxRto = 500 } = options;
     this.#counters = options.counters ?? { sent: 0, retransmitted: 0 };
     if (!(window >= 1)) {
       throw new RangeError(
@@ -81,6 +90,8 @@ export class StreamSender<T> {
       );
     }
     this.#window = window;
+    this.#cwnd = Math.min(window, INITIAL_CWND);
+    this.#ssthresh = window;
     this.#minRto = minRto;
     this.#maxRto = maxRto;
     this.#rto = initialRto;
@@ -119,7 +130,8 @@ export class StreamSender<T> {
     const out: Array<[number, T]> = [];
     for (const [n, entry] of this.#entries) {
       if (n > this.#sentUpTo) break;
-      if (entry.sentAt !== undefined && now >= this.#due(entry)) {
+      if (entry.sentAt !== undefined && !entry.sacked && now >= this.#due(entry)) {
+        this.#lost(n);
         entry.sentAt = now;
         entry.tries++;
         entry.lost = false;
@@ -127,7 +139,8 @@ export class StreamSender<T> {
         out.push([n, entry.payload]);
       }
     }
-    while (this.#sentUpTo + 1 < this.#next && this.#sentUpTo + 1 < this.#base + this.#window) {
+    const limit = this.#base + Math.floor(this.#cwnd);
+    while (this.#sentUpTo + 1 < this.#next && this.#sentUpTo + 1 < limit) {
       const n = ++this.#sentUpTo;
       const entry = this.#entries.get(n);
       if (entry === undefined) continue;
@@ -145,30 +158,48 @@ export class StreamSender<T> {
    * @param n Everything up to `n` arrived.
    * @param sack Numbers beyond `n` that arrived too.
    * @param now The current time in ms.
-   * @returns The `[n, payload]` pairs newly acknowledged, or `undefined` if
+   * A payload counts as delivered only once `n` covers it: one the peer
+   * holds out of order (`sack`) is no longer retransmitted, but stays
+   * unacknowledged, so a stream that breaks before the gap fills still
+   * reports and {@linkcode StreamSender.drain}s it.
+   *
+   * @returns The `[n, payload]` pairs newly delivered, or `undefined` if
    *   the ack names numbers never sent (forged or stale): then nothing changes.
    */
   ack(n: number, sack: readonly number[], now: number): Array<[number, T]> | undefined {
     if (n > this.#sentUpTo || sack.some((s) => s > this.#sentUpTo || s < 1)) return undefined;
     const acked: Array<[number, T]> = [];
     let newest: { n: number; sentAt: number } | undefined;
-    const take = (k: number) => {
+    const take = (k: number, delivered: boolean) => {
       const entry = this.#entries.get(k);
       if (entry?.sentAt === undefined) return;
-      if (entry.tries === 1) this.#sample(now - entry.sentAt);
-      if (newest === undefined || k > newest.n) newest = { n: k, sentAt: entry.sentAt };
+      if (!entry.sacked) {
+        if (entry.tries === 1) {
+          this.#sample(now - entry.sentAt);
+          // Slow start doubles the window each round trip; then it grows by one per round trip.
+          this.#cwnd = Math.min(
+            this.#window,
+            this.#cwnd + (this.#cwnd < this.#ssthresh ? 1 : 1 / this.#cwnd),
+          );
+        }
+        if (newest === undefined || k > newest.n) newest = { n: k, sentAt: entry.sentAt };
+      }
+      entry.sacked = true;
+      if (!delivered) return;
       this.#entries.delete(k);
       acked.push([k, entry.payload]);
     };
-    for (let k = this.#base; k <= n; k++) take(k);
-    for (const k of sack) take(k);
+    for (let k = this.#base; k <= n; k++) take(k, true);
+    for (const k of sack) take(k, false);
     while (this.#base < this.#next && !this.#entries.has(this.#base)) this.#base++;
     if (newest !== undefined) {
       // Something sent no earlier has arrived, so these were most likely lost:
       // resend them now rather than at their timeout (as RACK does for TCP).
       for (const [k, entry] of this.#entries) {
         if (k >= newest.n) break;
-        if (entry.sentAt !== undefined && entry.sentAt <= newest.sentAt) entry.lost = true;
+        if (!entry.sacked && entry.sentAt !== undefined && entry.sentAt <= newest.sentAt) {
+          entry.lost = true;
+        }
       }
     }
     return acked;
@@ -183,7 +214,7 @@ export class StreamSender<T> {
     let soonest: number | undefined;
     for (const [n, entry] of this.#entries) {
       if (n > this.#sentUpTo) break;
-      if (entry.sentAt === undefined) continue;
+      if (entry.sentAt === undefined || entry.sacked) continue;
       const due = this.#due(entry);
       if (soonest === undefined || due < soonest) soonest = due;
     }
@@ -216,6 +247,19 @@ export class StreamSender<T> {
     return entries;
   }
 
+  /** Halves the window for a loss, once per round trip of payloads. */
+  #lost(n: number): void {
+    if (n <= this.#recoveryUntil) return;
+    this.#recoveryUntil = this.#sentUpTo;
+    this.#ssthresh = Math.max(MIN_CWND, this.#cwnd / 2);
+    this.#cwnd = this.#ssthresh;
+  }
+
+  /** The congestion window, in payloads. */
+  get cwnd(): number {
+    return Math.floor(this.#cwnd);
+  }
+
   #due(entry: Entry<T>): number {
     if (entry.lost) return entry.sentAt!;
     const backoff = this.#rto * 2 ** Math.min(entry.tries - 1, 8);
@@ -235,11 +279,21 @@ export class StreamSender<T> {
   }
 }
 
+/** The congestion window at the start, and its floor after losses. */
+const INITIAL_CWND = 32;
+const MIN_CWND = 16;
+
 /** How far ahead of the next expected number a receiver buffers; beyond it, payloads are dropped. */
 export const RECEIVE_AHEAD = 256;
 
 /** Most numbers listed in one `sack`. */
 export const MAX_SACK = 64;
+
+/** An in-order payload is acknowledged within this many ms, together with those arriving meanwhile. */
+export const ACK_DELAY = 10;
+
+/** Every this many payloads, an acknowledgement goes at once. */
+const ACK_EVERY = 8;
 
 /**
  * The receiving half of a stream.
@@ -250,15 +304,17 @@ export const MAX_SACK = 64;
  * import { deepEqual } from "node:assert/strict";
  *
  * const receiver = new StreamReceiver<string>();
- * deepEqual(receiver.receive(2, "b"), []);
- * deepEqual(receiver.ack(), { n: 0, sack: [2] });
- * deepEqual(receiver.receive(1, "a"), ["a", "b"]);
- * deepEqual(receiver.receive(1, "a"), []); // a duplicate is not delivered twice
+ * deepEqual(receiver.receive(2, "b", 0), []);
+ * deepEqual(receiver.takeAck(0), { n: 0, sack: [2] }); // a gap: acknowledged at once
+ * deepEqual(receiver.receive(1, "a", 1), ["a", "b"]);
+ * deepEqual(receiver.receive(1, "a", 2), []); // a duplicate is not delivered twice
  * ```
  */
 export class StreamReceiver<T> {
   #delivered = 0;
   #buffer = new Map<number, T>();
+  #ackAt: number | undefined;
+  #unacked = 0;
 
   /** The highest number delivered so far: everything up to it has arrived. */
   get delivered(): number {
@@ -268,13 +324,24 @@ export class StreamReceiver<T> {
   /**
    * Takes a payload off the wire.
    *
+   * Acknowledgements are coalesced: one goes at once for a gap, a duplicate
+   * or every 8th payload, otherwise within {@linkcode ACK_DELAY} ms; see
+   * {@linkcode StreamReceiver.takeAck}.
+   *
    * @param n Its stream number.
    * @param payload The payload.
+   * @param now The current time in ms.
    * @returns The payloads now deliverable in order (possibly none), or
    *   `undefined` when `n` is too far ahead to buffer.
    */
-  receive(n: number, payload: T): T[] | undefined {
-    if (n <= this.#delivered || this.#buffer.has(n)) return [];
+  receive(n: number, payload: T, now: number): T[] | undefined {
+    const duplicate = n <= this.#delivered || this.#buffer.has(n);
+    const inOrder = n === this.#delivered + 1;
+    this.#unacked++;
+    this.#ackAt = duplicate || !inOrder || this.#unacked >= ACK_EVERY
+      ? now
+      : Math.min(this.#ackAt ?? Infinity, now + ACK_DELAY);
+    if (duplicate) return [];
     if (n > this.#delivered + RECEIVE_AHEAD) return undefined;
     this.#buffer.set(n, payload);
     const ready: T[] = [];
@@ -287,7 +354,26 @@ export class StreamReceiver<T> {
   }
 
   /**
-   * The acknowledgement to send for what has arrived.
+   * The acknowledgement to send now, if one is due.
+   *
+   * @param now The current time in ms.
+   * @returns The cumulative number and up to {@linkcode MAX_SACK} numbers
+   *   beyond it, or `undefined` when no ack is due yet.
+   */
+  takeAck(now: number): { n: number; sack: number[] } | undefined {
+    if (this.#ackAt === undefined || now < this.#ackAt) return undefined;
+    this.#ackAt = undefined;
+    this.#unacked = 0;
+    return this.ack();
+  }
+
+  /** When an acknowledgement is due, if one is pending. */
+  ackDeadline(): number | undefined {
+    return this.#ackAt;
+  }
+
+  /**
+   * The acknowledgement for what has arrived, whether due or not.
    *
    * @returns The cumulative number and up to {@linkcode MAX_SACK} numbers beyond it.
    */

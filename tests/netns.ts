@@ -96,7 +96,7 @@ export class Lan {
       "set -e",
       `ip netns exec ${host.ns} nft add table inet chaos 2>/dev/null || true`,
       `ip netns exec ${host.ns} nft add chain inet chaos input '{ type filter hook input priority 0; }' 2>/dev/null || true`,
-      `ip netns exec ${host.ns} nft add rule inet chaos input ${rule}`,
+      `ip netns exec ${host.ns} nft 'add rule inet chaos input ${rule}'`,
     ].join("\n"));
     if (!result.ok) throw new Error(`nft failed:\n${result.output}`);
   }

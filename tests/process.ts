@@ -6,17 +6,9 @@
  * @module
  */
 
-const ROOT = new URL("..", import.meta.url);
+import { PERMISSIONS } from "../lib/permissions.ts";
 
-/** The permissions `deno task server` / `deno task client` grant (deno.json). */
-const PERMISSIONS: Record<string, string[]> = {
-  "server.ts": ["--allow-net", "--allow-sys=networkInterfaces", "--allow-read", "--allow-write"],
-  "client.ts": [
-    "--allow-net",
-    "--allow-sys=networkInterfaces",
-    "--allow-env=USER,USERNAME,LOGNAME",
-  ],
-};
+const ROOT = new URL("..", import.meta.url);
 
 /** How to start a {@linkcode Program}. */
 export interface ProgramOptions {
@@ -38,7 +30,13 @@ export class Program {
   #status: Promise<Deno.CommandStatus> | undefined;
 
   constructor(script: string, args: string[], options: ProgramOptions = {}) {
-    const command = [Deno.execPath(), "run", ...PERMISSIONS[script], script, ...args];
+    const command = [
+      Deno.execPath(),
+      "run",
+      ...PERMISSIONS[script as keyof typeof PERMISSIONS],
+      script,
+      ...args,
+    ];
     const argv = options.netns ? ["ip", "netns", "exec", options.netns, ...command] : command;
     this.#child = new Deno.Command(argv[0], {
       args: argv.slice(1),

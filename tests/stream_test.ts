@@ -1,5 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { RECEIVE_AHEAD, StreamReceiver, StreamSender } from "../lib/stream.ts";
+import { ACK_DELAY, RECEIVE_AHEAD, StreamReceiver, StreamSender } from "../lib/stream.ts";
 
 Deno.test("StreamSender keeps at most a window of payloads in flight", () => {
   const sender = new StreamSender<number>({ window: 3 });
@@ -47,13 +47,26 @@ Deno.test("StreamSender measures round trips and drains what is left", () => {
 Deno.test("StreamReceiver delivers in order, once, whatever the arrival order", () => {
   const receiver = new StreamReceiver<number>();
   const delivered: number[] = [];
-  for (const n of [3, 1, 1, 5, 2, 3, 4, 6]) delivered.push(...receiver.receive(n, n)!);
+  for (const n of [3, 1, 1, 5, 2, 3, 4, 6]) delivered.push(...receiver.receive(n, n, 0)!);
   deepEqual(delivered, [1, 2, 3, 4, 5, 6]);
   deepEqual(receiver.ack(), { n: 6, sack: [] });
 });
 
 Deno.test("StreamReceiver refuses payloads too far ahead", () => {
   const receiver = new StreamReceiver<number>();
-  equal(receiver.receive(RECEIVE_AHEAD + 1, 0), undefined);
+  equal(receiver.receive(RECEIVE_AHEAD + 1, 0, 0), undefined);
   deepEqual(receiver.ack(), { n: 0, sack: [] });
+});
+
+Deno.test("StreamReceiver coalesces acknowledgements of in-order payloads", () => {
+  const receiver = new StreamReceiver<number>();
+  receiver.receive(1, 1, 0);
+  receiver.receive(2, 2, 3);
+  equal(receiver.takeAck(5), undefined);
+  equal(receiver.ackDeadline(), ACK_DELAY);
+  deepEqual(receiver.takeAck(ACK_DELAY), { n: 2, sack: [] });
+  for (let n = 3; n <= 10; n++) receiver.receive(n, n, 20);
+  deepEqual(receiver.takeAck(20), { n: 10, sack: [] }); // every 8th goes at once
+  receiver.receive(10, 10, 30);
+  deepEqual(receiver.takeAck(30), { n: 10, sack: [] }); // a duplicate: the sender missed our ack
 });
