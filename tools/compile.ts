@@ -55,8 +55,7 @@ export async function compile(outDir: string, target?: string): Promise<string[]
       .output();
     if (code !== 0) {
       // deno's report ends with a backtrace; the cause is in the lines before it.
-      const report =
-        new TextDecoder().decode(stderr).replace(/\x1b\[[0-9;]*m/g, "").split("Stack backtrace")[0];
+      const report = new TextDecoder().decode(stderr).split("Stack backtrace")[0];
       const detail = report.trim().split("\n").filter((line) => line.trim()).slice(0, 7).join("\n");
       throw new Error(`deno compile failed for ${name}${target ? ` (${target})` : ""}:\n${detail}`);
     }
