@@ -1,4 +1,5 @@
-import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
+import { explainBindError } from "../lib/cli.ts";
 import {
   addressKey,
   type ClientFrame,
@@ -114,4 +115,22 @@ Deno.test("addressKey() and isFrom() compare endpoints", () => {
   ok(!isFrom({ hostname: "10.0.0.9", port: 5 }, { hostname: "10.0.0.1", port: 5 }));
   ok(!isFrom({ hostname: "10.0.0.1", port: 6 }, { hostname: "10.0.0.1", port: 5 }));
   ok(isFrom({ hostname: "127.0.0.1", port: 5 }, { hostname: "localhost", port: 5 }));
+});
+
+Deno.test("explainBindError() turns OS errors into one actionable line", () => {
+  const at = { hostname: "0.0.0.0", port: 80 };
+  const hint = "start with --port 10000";
+  match(
+    explainBindError(new Deno.errors.AddrInUse(), at, hint)!,
+    /port 80 is already in use.*--port 10000/,
+  );
+  match(
+    explainBindError(new Deno.errors.PermissionDenied(), at, hint)!,
+    /below 1024 need administrator rights/,
+  );
+  match(
+    explainBindError(new Deno.errors.AddrNotAvailable(), at, hint)!,
+    /not an address of this computer/,
+  );
+  equal(explainBindError(new Error("other"), at, hint), undefined);
 });

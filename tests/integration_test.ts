@@ -266,3 +266,17 @@ Deno.test("user errors get one actionable line and a documented exit code", asyn
 });
 
 export type { Event };
+
+Deno.test("a program run without network permission says how to grant it", async () => {
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "server.ts", "--port", "1"],
+    cwd: new URL("..", import.meta.url),
+    stdin: "null",
+    stderr: "piped",
+    stdout: "null",
+  }).output();
+  equal(code, 3);
+  const lines = new TextDecoder().decode(stderr).trim().split("\n");
+  equal(lines.length, 1, lines.join("\n"));
+  match(lines[0], /Network access was not granted: run with --allow-net/);
+});

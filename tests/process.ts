@@ -145,9 +145,11 @@ export function freePort(): number {
   return port;
 }
 
-/** Starts a server on a free port and waits until it listens. */
-export async function startServer(args: string[] = []): Promise<{ server: Program; port: number }> {
-  const port = freePort();
+/** Starts a server on loopback (a free port unless given) and waits until it listens. */
+export async function startServer(
+  args: string[] = [],
+  port = freePort(),
+): Promise<{ server: Program; port: number }> {
   const server = new Program("server.ts", [
     "--host",
     "127.0.0.1",

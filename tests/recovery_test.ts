@@ -4,22 +4,13 @@
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { Program, startClient, stopAll } from "./process.ts";
+import { Program, startClient, startServer, stopAll } from "./process.ts";
 
 const messages = (client: Program) =>
   client.json().filter((e) => e.type === "message").map((e) => `${e.seq} ${e.from} ${e.text}`);
 
 async function serverOn(port: number, args: string[]): Promise<Program> {
-  const server = new Program("server.ts", [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--no-discovery",
-    ...args,
-  ]);
-  await server.waitForLine("listening on");
-  return server;
+  return (await startServer(args, port)).server;
 }
 
 Deno.test("a server killed mid-conversation and restarted on its log: clients resume, transcripts complete, no duplicates", async () => {
