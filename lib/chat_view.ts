@@ -51,7 +51,11 @@ export class ChatView {
   #quietLists = 0;
   readonly #maxLines: number;
 
-  /** @param maxLines Lines kept for scrolling back. */
+  /**
+   * Creates an empty view.
+   *
+   * @param maxLines Lines kept for scrolling back.
+   */
   constructor(maxLines = 5000) {
     this.#maxLines = maxLines;
   }

@@ -41,7 +41,11 @@ export const EXIT = {
  * ```
  */
 export class UsageError extends Error {
-  /** @param message What is wrong and how to fix it. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong and how to fix it.
+   */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
@@ -176,7 +180,11 @@ export function exitWith(program: string, message: string, code: number): never 
 
 /** A host name that does not resolve. */
 export class UnknownHostError extends Error {
-  /** @param host The name that did not resolve. */
+  /**
+   * Creates the error.
+   *
+   * @param host The name that did not resolve.
+   */
   constructor(host: string) {
     super(`Cannot find host '${host}': check the spelling, or use the server's IP address`);
     this.name = "UnknownHostError";

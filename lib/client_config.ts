@@ -48,9 +48,13 @@ Exit codes:
 export interface ClientConfig {
   /** The server, or `undefined` to find one on the LAN. */
   server?: Address;
+  /** Only list the servers found, then exit. */
   list: boolean;
+  /** The nickname to ask for. */
   nick: string;
+  /** Print JSON lines instead of text. */
   json: boolean;
+  /** Line mode even in a terminal. */
   plain: boolean;
 }
 

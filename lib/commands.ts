@@ -79,11 +79,17 @@ function usage(form: string): Command {
 
 /** The part of a session that commands drive. */
 export interface CommandTarget {
+  /** Sends a chat message. */
   say(text: string, now: number): number;
+  /** Sends an action. */
   act(text: string, now: number): number;
+  /** Sends a private message. */
   pm(to: string, text: string, now: number): number;
+  /** Asks for a new nickname. */
   rename(nick: string, now: number): void;
+  /** Asks for the member list. */
   who(now: number): void;
+  /** Leaves the room. */
   leave(now: number): void;
 }
 

@@ -69,8 +69,11 @@ function parse(data: Uint8Array): Record<string, unknown> | undefined {
 
 /** What the server says about itself. */
 export interface BeaconInfo {
+  /** The room's name. */
   name: string;
+  /** The chat port. */
   port: number;
+  /** Members in the room now. */
   members: number;
 }
 
@@ -99,6 +102,8 @@ export class Beacon {
   readonly stats = { answered: 0, ignored: 0 };
 
   /**
+   * Creates a beacon for one room.
+   *
    * @param info The room's current name, chat port and member count.
    * @param random Source of the reply jitter.
    */
@@ -158,12 +163,12 @@ export class Beacon {
     this.#transmits.push(...due.map((d) => d.transmit));
   }
 
-  /** @returns When the next reply is due. */
+  /** When the next reply is due. */
   deadline(): number | undefined {
     return this.#delayed.length === 0 ? undefined : Math.min(...this.#delayed.map((d) => d.at));
   }
 
-  /** @returns Replies to send; a beacon reports no events. */
+  /** Replies to send; a beacon reports no events. */
   poll(): { transmits: Transmit[]; events: never[] } {
     const transmits = this.#transmits;
     this.#transmits = [];
@@ -199,6 +204,8 @@ export class ServerFinder {
   #events: FoundServer[] = [];
 
   /**
+   * Starts looking: the first probes are ready at once.
+   *
    * @param targets Where to send probes: broadcast and multicast addresses.
    * @param now The current time in ms.
    * @param nonce A random token; replies that do not echo it are ignored.
@@ -259,13 +266,13 @@ export class ServerFinder {
     }
   }
 
-  /** @returns When to probe again, or when listening ends; `undefined` after that. */
+  /** When to probe again, or when listening ends; `undefined` after that. */
   deadline(): number | undefined {
     if (!this.#listening) return undefined;
     return this.#startedAt + (ROUNDS[this.#round] ?? LISTEN_FOR);
   }
 
-  /** @returns Probes to send, and servers newly found. */
+  /** Probes to send, and servers newly found. */
   poll(): { transmits: Transmit[]; events: FoundServer[] } {
     const out = { transmits: this.#transmits, events: this.#events };
     this.#transmits = [];

@@ -53,7 +53,11 @@ export class LineEditor {
   #draft: string[] = [];
   readonly #maxHistory: number;
 
-  /** @param maxHistory Sent lines remembered for Up/Down. */
+  /**
+   * Creates an empty input line.
+   *
+   * @param maxHistory Sent lines remembered for Up/Down.
+   */
   constructor(maxHistory = 500) {
     this.#maxHistory = maxHistory;
   }

@@ -71,8 +71,11 @@ export type ClientRequest = Exclude<ClientFrame, { type: "join" | "ack" | "ping"
 
 /** An acknowledgement: everything up to `n` arrived, and so did each number in `sack`. */
 export interface AckFrame {
+  /** Frame type. */
   type: "ack";
+  /** Everything up to this stream number has arrived. */
   n: number;
+  /** Numbers beyond `n` that have arrived too. */
   sack: number[];
 }
 
@@ -182,6 +185,8 @@ export class FrameError extends Error {
   readonly code: ErrorCode | "garbage" | "oversize";
 
   /**
+   * Creates the error.
+   *
    * @param code The rule the datagram broke.
    * @param message A sentence a person can act on.
    */
@@ -226,7 +231,11 @@ export class EncodedEvent {
   /** `"type":…}`: the JSON object without its opening brace. */
   readonly #body: Uint8Array;
 
-  /** @param event The event to encode. */
+  /**
+   * Encodes an event once.
+   *
+   * @param event The event to encode.
+   */
   constructor(event: ServerEvent) {
     this.event = event;
     this.#body = encoder.encode(JSON.stringify(event).slice(1));

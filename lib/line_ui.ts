@@ -28,6 +28,8 @@ export class LineUi implements ChatUi {
   readonly #json: boolean;
 
   /**
+   * Creates the line-mode interface.
+   *
    * @param session The session to show and drive.
    * @param json Print JSON objects instead of text.
    */

@@ -14,8 +14,11 @@ export const TEXT_CHUNK_BYTES = 800;
 
 /** A payload that may be split: it carries text or a member list. */
 export interface Splittable {
+  /** Text, joined across parts. */
   text?: string;
+  /** Member names, joined across parts. */
   members?: string[];
+  /** Set on every part but the last. */
   more?: boolean;
 }
 

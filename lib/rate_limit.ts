@@ -36,7 +36,11 @@ export class RateLimiter {
   #perMs: number;
   #maxKeys: number;
 
-  /** @param options Burst, rate and memory bound. */
+  /**
+   * Creates a limiter.
+   *
+   * @param options Burst, rate and memory bound.
+   */
   constructor(options: RateLimiterOptions = {}) {
     const { burst = 5, perSecond = 1, maxKeys = 1024 } = options;
     this.#burst = burst;

@@ -14,15 +14,21 @@ import { graphemes, graphemeWidth } from "./width.ts";
 export interface Style {
   /** ANSI foreground colour code (31–37, 91–96); dropped when colour is off. */
   color?: number;
+  /** Bold. */
   bold?: boolean;
+  /** Dimmed. */
   dim?: boolean;
+  /** Foreground and background swapped. */
   inverse?: boolean;
+  /** Underlined. */
   underline?: boolean;
 }
 
 /** A run of text in one style. */
 export interface Span {
+  /** The text, without control characters. */
   text: string;
+  /** How it looks; the default style when absent. */
   style?: Style;
 }
 
@@ -33,6 +39,7 @@ export type Line = Span[];
 export interface ScreenState {
   /** Terminal size in cells. */
   width: number;
+  /** Terminal height in rows. */
   height: number;
   /** Message pane lines, oldest first. */
   lines: readonly Line[];
@@ -44,6 +51,7 @@ export interface ScreenState {
   prompt: string;
   /** The input, as graphemes, and the cursor's index in them. */
   input: readonly string[];
+  /** The cursor's index in `input`. */
   cursor: number;
   /** Whether to use colour (off with NO_COLOR). */
   color: boolean;
@@ -51,7 +59,9 @@ export interface ScreenState {
 
 /** What to write: one string per row, and where to leave the cursor (0-based). */
 export interface Frame {
+  /** One string per row, top to bottom, with SGR styling. */
   rows: string[];
+  /** Where to put the cursor, 0-based. */
   cursor: { row: number; col: number };
   /** How far `scroll` may go from here: rows laid out above the visible ones (up to a page more). */
   maxScroll: number;

@@ -72,15 +72,21 @@ export interface RoomOptions {
 
 /** A private message, as the server log records it: without its text. */
 export interface PmNotice {
+  /** Notice type. */
   type: "pm";
+  /** Sender. */
   from: string;
+  /** Recipient. */
   to: string;
+  /** When, in ms since 1970. */
   time: number;
 }
 
 /** The server shutting down. */
 export interface ClosingNotice {
+  /** Notice type. */
   type: "closing";
+  /** When, in ms since 1970. */
   time: number;
 }
 
@@ -94,17 +100,25 @@ export interface RoomLogEntry {
 
 /** Counters of what the room received and did; dropped datagrams by reason. */
 export interface RoomStats {
+  /** Datagrams received. */
   datagrams: number;
+  /** Events queued for members (one per member per event). */
   relayed: number;
   /** Stream frames sent to members for the first time. */
   sent: number;
   /** Stream frames sent to members again. */
   retransmitted: number;
+  /** Dropped: neither a frame nor text. */
   garbage: number;
+  /** Dropped: larger than a datagram may be. */
   oversize: number;
+  /** Dropped and answered: malformed, unknown version or type. */
   badFrame: number;
+  /** Dropped and answered: a v1 frame from a non-member. */
   notJoined: number;
+  /** Ignored: acks for numbers never sent. */
   forgedAck: number;
+  /** Dropped: stream frames too far ahead to buffer. */
   tooFarAhead: number;
 }
 
@@ -180,7 +194,11 @@ export class Room {
     tooFarAhead: 0,
   };
 
-  /** @param options Room settings. */
+  /**
+   * Creates an empty room.
+   *
+   * @param options Room settings.
+   */
   constructor(options: RoomOptions = {}) {
     const {
       name = "udpchat",

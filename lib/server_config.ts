@@ -40,10 +40,15 @@ Exit codes:
 
 /** Parsed server settings. */
 export interface ServerConfig {
+  /** Address to listen on. */
   host: string;
+  /** Chat port. */
   port: number;
+  /** Transcript file, if any. */
   log?: string;
+  /** Whether to answer discovery probes. */
   discovery: boolean;
+  /** Room settings. */
   room: RoomOptions;
 }
 

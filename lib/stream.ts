@@ -80,7 +80,11 @@ export class StreamSender<T> {
   /** Losses of payloads up to this number belong to a round that already halved the window. */
   #recoveryUntil = 0;
 
-  /** @param options Window and timers. */
+  /**
+   * Creates an empty stream.
+   *
+   * @param options Window and timers.
+   */
   constructor(options: StreamOptions = {}) {
     const { window = 64, initialRto = 200, minRto = 30, maxRto = 500 } = options;
     this.#counters = options.counters ?? { sent: 0, retransmitted: 0 };

@@ -44,6 +44,8 @@ export class Tui implements ChatUi {
   #onHangup = () => this.#leave();
 
   /**
+   * Creates the interface; {@linkcode Tui.run} takes over the terminal.
+   *
    * @param session The session to show and drive.
    * @param options Status line and colour settings.
    */

@@ -49,6 +49,8 @@ export class UdpEndpoint<E> {
   receiveErrors = 0;
 
   /**
+   * Creates an endpoint; {@linkcode UdpEndpoint.run} starts it.
+   *
    * @param conn A bound UDP socket; the endpoint closes it.
    * @param machine The state machine to drive.
    * @param onEvents Called with what the machine reports, in order.
