@@ -2,7 +2,8 @@
  * Micro-benchmarks of the protocol core: `deno bench bench/room_bench.ts`.
  */
 
-import { decodeClientDatagram, encodeFrame } from "../lib/frame.ts";
+import { encodeFrame } from "../lib/frame.ts";
+import { decodeClientDatagram } from "../lib/decode.ts";
 import { Room } from "../lib/room.ts";
 
 function roomWith(members: number): Room {

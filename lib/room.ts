@@ -27,7 +27,6 @@ import {
   addressKey,
   type ClientFrame,
   type ClientRequest,
-  decodeClientDatagram,
   EncodedEvent,
   encodeFrame,
   type ErrorCode,
@@ -38,6 +37,7 @@ import {
   type ServerEvent,
   type Transmit,
 } from "./frame.ts";
+import { decodeClientDatagram } from "./decode.ts";
 import { nickKey, uniqueNick, validateNick } from "./nick.ts";
 import { Assembler, splitPayload, splitText } from "./parts.ts";
 import { RateLimiter } from "./rate_limit.ts";

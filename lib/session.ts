@@ -25,7 +25,6 @@ import {
   type Address,
   type ClientFrame,
   type ClientRequest,
-  decodeServerFrame,
   encodeFrame,
   FrameError,
   isFrom,
@@ -35,6 +34,7 @@ import {
   type Transmit,
   utf8Length,
 } from "./frame.ts";
+import { decodeServerFrame } from "./decode.ts";
 import { validateNick } from "./nick.ts";
 import { Assembler, splitPayload } from "./parts.ts";
 import { type StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";

@@ -12,7 +12,8 @@
  * @module
  */
 
-import { decodeRoomEvent, FrameError, type RoomEvent } from "./frame.ts";
+import { FrameError, type RoomEvent } from "./frame.ts";
+import { decodeRoomEvent } from "./decode.ts";
 
 /**
  * Reads a transcript's text.

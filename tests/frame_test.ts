@@ -3,14 +3,13 @@ import { explainBindError } from "../lib/cli.ts";
 import {
   addressKey,
   type ClientFrame,
-  decodeClientDatagram,
-  decodeServerFrame,
   EncodedEvent,
   encodeFrame,
   FrameError,
   isFrom,
   MAX_DATAGRAM,
 } from "../lib/frame.ts";
+import { decodeClientDatagram, decodeServerFrame } from "../lib/decode.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
