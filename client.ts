@@ -116,7 +116,10 @@ async function main(args: string[]): Promise<number> {
   };
   Deno.addSignalListener("SIGINT", leave);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", leave);
-  globalThis.addEventListener("unload", () => ui.restore());
+  // Whatever ends the program, the terminal is given back first.
+  for (const event of ["unload", "error", "unhandledrejection"]) {
+    globalThis.addEventListener(event, () => ui.restore());
+  }
   const running = endpoint.run();
   ui.run(endpoint).catch((error) => {
     ui.restore();

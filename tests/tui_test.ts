@@ -175,3 +175,24 @@ Deno.test({
       );
     }),
 });
+
+Deno.test({
+  name: "tui: after an error (no server answering) the terminal is restored and the reason shown",
+  ignore: skip,
+  fn: async () => {
+    const { freePort } = await import("./process.ts");
+    const terminal = await Terminal.open();
+    try {
+      await terminal.type(
+        `cd ${Deno.cwd()} && ${CLIENT} 127.0.0.1:${freePort()} --nick zed; ` +
+          "stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ,; echo",
+      );
+      await terminal.keys("Enter");
+      const screen = await terminal.waitForText("icanon,echo,", 15_000);
+      const text = screen.join("");
+      ok(/no answer from 127\.0\.0\.1:\d+ within 5 s/.test(text), screen.join("\n"));
+    } finally {
+      await terminal.close();
+    }
+  },
+});
