@@ -74,6 +74,8 @@ export class StreamSender<T> {
   #srtt: number | undefined;
   #rttvar = 0;
   #counters: StreamCounters;
+  /** Cached earliest retransmission time (Infinity: none); `undefined` when it must be recomputed. */
+  #nextDue: number | undefined;
   /** Congestion window, in payloads; fractional while growing slowly. */
   #cwnd: number;
   #ssthresh: number;
@@ -132,16 +134,20 @@ export class StreamSender<T> {
    */
   transmit(now: number): Array<[number, T]> {
     const out: Array<[number, T]> = [];
-    for (const [n, entry] of this.#entries) {
-      if (n > this.#sentUpTo) break;
-      if (entry.sentAt !== undefined && !entry.sacked && now >= this.#due(entry)) {
-        this.#lost(n);
-        entry.sentAt = now;
-        entry.tries++;
-        entry.lost = false;
-        this.#counters.retransmitted++;
-        out.push([n, entry.payload]);
+    // The relay calls this for every member on every message: scan only when something is due.
+    if (now >= (this.deadline() ?? Infinity)) {
+      for (const [n, entry] of this.#entries) {
+        if (n > this.#sentUpTo) break;
+        if (entry.sentAt !== undefined && !entry.sacked && now >= this.#due(entry)) {
+          this.#lost(n);
+          entry.sentAt = now;
+          entry.tries++;
+          entry.lost = false;
+          this.#counters.retransmitted++;
+          out.push([n, entry.payload]);
+        }
       }
+      this.#nextDue = undefined;
     }
     const limit = this.#base + Math.floor(this.#cwnd);
     while (this.#sentUpTo + 1 < this.#next && this.#sentUpTo + 1 < limit) {
@@ -152,6 +158,7 @@ export class StreamSender<T> {
       entry.tries = 1;
       this.#counters.sent++;
       out.push([n, entry.payload]);
+      if (this.#nextDue !== undefined) this.#nextDue = Math.min(this.#nextDue, this.#due(entry));
     }
     return out;
   }
@@ -195,6 +202,7 @@ export class StreamSender<T> {
     };
     for (let k = this.#base; k <= n; k++) take(k, true);
     for (const k of sack) take(k, false);
+    this.#nextDue = undefined;
     while (this.#base < this.#next && !this.#entries.has(this.#base)) this.#base++;
     if (newest !== undefined) {
       // Something sent no earlier has arrived, so these were most likely lost:
@@ -215,14 +223,16 @@ export class StreamSender<T> {
    * @returns A time in ms, or `undefined` when nothing is in flight.
    */
   deadline(): number | undefined {
-    let soonest: number | undefined;
-    for (const [n, entry] of this.#entries) {
-      if (n > this.#sentUpTo) break;
-      if (entry.sentAt === undefined || entry.sacked) continue;
-      const due = this.#due(entry);
-      if (soonest === undefined || due < soonest) soonest = due;
+    if (this.#nextDue === undefined) {
+      let soonest = Infinity;
+      for (const [n, entry] of this.#entries) {
+        if (n > this.#sentUpTo) break;
+        if (entry.sentAt === undefined || entry.sacked) continue;
+        soonest = Math.min(soonest, this.#due(entry));
+      }
+      this.#nextDue = soonest;
     }
-    return soonest;
+    return this.#nextDue === Infinity ? undefined : this.#nextDue;
   }
 
   /**
@@ -246,6 +256,7 @@ export class StreamSender<T> {
       sent: entry.firstSentAt !== undefined,
     }));
     this.#entries.clear();
+    this.#nextDue = undefined;
     this.#base = this.#next;
     this.#sentUpTo = this.#next - 1;
     return entries;
