@@ -6,9 +6,6 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { type Program, startClient, startServer, stopAll } from "./process.ts";
 
-const messages = (client: Program) =>
-  client.json().filter((e) => e.type === "message").map((e) => `${e.seq} ${e.from} ${e.text}`);
-
 Deno.test("one client pasting 1,000 lines: all arrive complete and in order", async () => {
   const { server, port } = await startServer();
   let paster, reader;
@@ -16,8 +13,8 @@ Deno.test("one client pasting 1,000 lines: all arrive complete and in order", as
     reader = await startClient(port, "reader");
     paster = await startClient(port, "paster");
     await paster.type(...Array.from({ length: 1000 }, (_, i) => `line ${i}`));
-    await reader.waitFor((c) => messages(c).length === 1000, 60_000, "1000 messages");
-    const texts = messages(reader).map((line) => line.split(" ").slice(2).join(" "));
+    await reader.waitFor((c) => c.transcript().length === 1000, 60_000, "1000 messages");
+    const texts = reader.transcript().map((line) => line.split(" ").slice(2).join(" "));
     deepEqual(texts, Array.from({ length: 1000 }, (_, i) => `line ${i}`));
     await paster.waitFor(
       (c) => c.json().filter((e) => e.type === "delivered").length === 1000,
@@ -40,10 +37,10 @@ Deno.test("10 clients sending 200 messages each at once: every member gets all 2
       ),
     );
     for (const client of clients) {
-      await client.waitFor((c) => messages(c).length === 2000, 120_000, "2000 messages");
+      await client.waitFor((c) => c.transcript().length === 2000, 120_000, "2000 messages");
     }
-    const reference = messages(clients[0]);
-    for (const client of clients) deepEqual(messages(client), reference);
+    const reference = clients[0].transcript();
+    for (const client of clients) deepEqual(client.transcript(), reference);
     for (let i = 0; i < 10; i++) {
       const mine = reference.filter((line) => line.includes(` c${i} says `)).map((l) =>
         Number(l.split(" ").at(-1))

@@ -6,8 +6,6 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { Program, startClient, startServer, stopAll } from "./process.ts";
 
 type Event = Record<string, unknown>;
-const messages = (client: Program) =>
-  client.json().filter((e) => e.type === "message").map((e) => [e.seq, e.from, e.text]);
 const ofType = (client: Program, type: string) => client.json().filter((e) => e.type === type);
 
 Deno.test("three clients chat and all print the same transcript", async () => {
@@ -21,10 +19,10 @@ Deno.test("three clients chat and all print the same transcript", async () => {
       ),
     );
     for (const client of clients) {
-      await client.waitFor((c) => messages(c).length === 15, 10_000, "15 messages");
+      await client.waitFor((c) => c.messages().length === 15, 10_000, "15 messages");
     }
-    const reference = messages(clients[0]);
-    for (const client of clients) deepEqual(messages(client), reference);
+    const reference = clients[0].messages();
+    for (const client of clients) deepEqual(client.messages(), reference);
     for (const client of clients) await client.waitFor((c) => ofType(c, "delivered").length === 5);
     // The server logs one line per message.
     await server.waitFor((s) => s.lines.filter((l) => / <(ann|ben|cat)> /.test(l)).length === 15);
@@ -82,7 +80,7 @@ Deno.test("a private message reaches only its target", async () => {
     await ben.waitFor((c) =>
       ofType(c, "private").some((e) => e.text === "the secret" && e.from === "ann")
     );
-    await cat.waitFor((c) => messages(c).some((m) => m[2] === "public marker"));
+    await cat.waitFor((c) => c.messages().some((m) => m.text === "public marker"));
     await ann.waitFor((c) => ofType(c, "error").some((e) => /nobody/.test(String(e.message))));
     ok(!cat.lines.some((line) => line.includes("the secret")));
   } finally {
@@ -126,13 +124,13 @@ Deno.test("a legacy plain-text member and v1 clients see each other, and quit() 
     ann = await startClient(port, "ann");
     await legacy.send(new TextEncoder().encode("hello from the tutorial\n"), to);
     await ann.waitFor((c) =>
-      messages(c).some((m) => m[1] === legacyName && m[2] === "hello from the tutorial")
+      c.messages().some((m) => m.from === legacyName && m.text === "hello from the tutorial")
     );
     await ann.type("hi old friend");
     await ann.waitFor(() => heard.includes("ann: hi old friend\n"), 5000, "legacy to hear ann");
     await legacy.send(new TextEncoder().encode("quit()\n"), to);
     await ann.waitFor((c) => ofType(c, "leave").some((e) => e.nick === legacyName));
-    ok(!messages(ann).some((m) => m[2] === "quit()"));
+    ok(!ann.messages().some((m) => m.text === "quit()"));
   } finally {
     legacy.close();
     await receiving;
@@ -170,7 +168,7 @@ Deno.test("the server survives a burst of random datagrams and keeps serving", a
     }
     ben = await startClient(port, "ben");
     await ann.type("still alive?");
-    await ben.waitFor((c) => messages(c).some((m) => m[2] === "still alive?"));
+    await ben.waitFor((c) => c.messages().some((m) => m.text === "still alive?"));
     equal(
       ofType(ann, "join").filter((e) => String(e.nick).startsWith("127.")).length,
       0,
@@ -196,7 +194,7 @@ Deno.test("a piped line is delivered before the client exits 0, in line mode", a
     await pipe.type("hello", "evil \x1b[2J\x07 text");
     await pipe.endInput();
     equal((await pipe.exit()).code, 0);
-    await ann.waitFor((c) => messages(c).some((m) => m[1] === "bob" && m[2] === "hello"));
+    await ann.waitFor((c) => c.messages().some((m) => m.from === "bob" && m.text === "hello"));
     ok(
       pipe.lines.some((line) => /^\[\d\d:\d\d:\d\d\] <bob> hello$/.test(line)),
       pipe.lines.join("\n"),

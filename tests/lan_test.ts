@@ -59,16 +59,14 @@ Deno.test({
         ),
       );
       const total = CLIENTS * PER_CLIENT;
-      const messages = (c: Program) =>
-        c.json().filter((e) => e.type === "message").map((e) => `${e.seq} ${e.from} ${e.text}`);
       for (const client of clients) {
-        await client.waitFor((c) => messages(c).length >= total, 120_000, `${total} messages`);
+        await client.waitFor((c) => c.transcript().length >= total, 120_000, `${total} messages`);
       }
       const fullDelivery = Date.now() - started;
-      const reference = messages(clients[0]);
+      const reference = clients[0].transcript();
       for (const client of clients) {
-        deepEqual(messages(client), reference, "identical transcripts");
-        equal(new Set(messages(client)).size, total, "no duplicates");
+        deepEqual(client.transcript(), reference, "identical transcripts");
+        equal(new Set(client.transcript()).size, total, "no duplicates");
         await client.waitFor(
           (c) => c.json().filter((e) => e.type === "delivered").length === PER_CLIENT,
           30_000,

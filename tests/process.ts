@@ -79,6 +79,20 @@ export class Program {
     });
   }
 
+  /** Chat messages a `--json` client printed, in order. */
+  messages(): Array<{ seq: number; from: string; text: string }> {
+    return this.json().filter((e) => e.type === "message").map((e) => ({
+      seq: e.seq as number,
+      from: e.from as string,
+      text: e.text as string,
+    }));
+  }
+
+  /** The same, as comparable `seq from text` lines. */
+  transcript(): string[] {
+    return this.messages().map((m) => `${m.seq} ${m.from} ${m.text}`);
+  }
+
   /** Waits until `predicate` holds for this program, failing after `ms`. */
   async waitFor(
     predicate: (program: this) => boolean,

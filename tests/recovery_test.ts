@@ -6,9 +6,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { Program, startClient, startServer, stopAll } from "./process.ts";
 
-const messages = (client: Program) =>
-  client.json().filter((e) => e.type === "message").map((e) => `${e.seq} ${e.from} ${e.text}`);
-
 async function serverOn(port: number, args: string[]): Promise<Program> {
   return (await startServer(args, port)).server;
 }
@@ -23,7 +20,7 @@ Deno.test("a server killed mid-conversation and restarted on its log: clients re
     ann = await startClient(port, "ann");
     ben = await startClient(port, "ben");
     await ann.type("one", "two", "three");
-    await ben.waitFor((c) => messages(c).length === 3);
+    await ben.waitFor((c) => c.transcript().length === 3);
     server.kill("SIGKILL");
     await server.exit();
     await ann.type("typed during the outage");
@@ -39,11 +36,11 @@ Deno.test("a server killed mid-conversation and restarted on its log: clients re
       restarted.lines.join("\n"),
     );
     for (const client of [ann, ben]) {
-      await client.waitFor((c) => messages(c).length === 5, 20_000, "5 messages");
+      await client.waitFor((c) => c.transcript().length === 5, 20_000, "5 messages");
       await client.waitFor((c) => c.json().filter((e) => e.type === "connected").length === 2);
     }
-    deepEqual(messages(ann), messages(ben));
-    deepEqual(messages(ann).map((m) => m.split(" ").slice(2).join(" ")).sort(), [
+    deepEqual(ann.transcript(), ben.transcript());
+    deepEqual(ann.transcript().map((m) => m.split(" ").slice(2).join(" ")).sort(), [
       "me too",
       "one",
       "three",
@@ -51,7 +48,7 @@ Deno.test("a server killed mid-conversation and restarted on its log: clients re
       "typed during the outage",
     ]);
     equal(
-      new Set(messages(ann).map((m) => m.split(" ")[0])).size,
+      new Set(ann.transcript().map((m) => m.split(" ")[0])).size,
       5,
       "seq numbers continue, never reused",
     );
@@ -75,10 +72,10 @@ Deno.test("a late joiner receives recent history, marked, before live messages a
     server = await serverOn(port, ["--history", "3"]);
     ann = await startClient(port, "ann");
     await ann.type("m1", "m2", "m3", "m4");
-    await ann.waitFor((c) => messages(c).length === 4);
+    await ann.waitFor((c) => c.transcript().length === 4);
     late = await startClient(port, "late");
     await ann.type("live");
-    await late.waitFor((c) => messages(c).some((m) => m.endsWith(" live")));
+    await late.waitFor((c) => c.transcript().some((m) => m.endsWith(" live")));
     const seen = late.json().filter((e) => e.type === "message" || e.type === "join");
     deepEqual(
       seen.map((e) => [e.type, e.text ?? e.nick, e.history ?? false]),
