@@ -7,7 +7,9 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { Lan, lanUnavailable } from "./netns.ts";
+import { PERMISSIONS } from "../lib/permissions.ts";
 import { Program, stopAll } from "./process.ts";
+import { hasTmux, Terminal } from "./tmux.ts";
 
 const skip = await lanUnavailable();
 if (skip) console.log(`SKIPPED discovery_test.ts: ${skip}`);
@@ -56,6 +58,30 @@ Deno.test({
         local.join("\n"),
       );
       ok(local.some((line) => line.startsWith("Room A at")), local.join("\n"));
+
+      // In a terminal, the student picks one.
+      if (await hasTmux()) {
+        const terminal = await Terminal.open(100, 24);
+        try {
+          await terminal.type(
+            `cd ${Deno.cwd()} && ip netns exec ${h1.ns} deno run ${
+              PERMISSIONS["client.ts"].join(" ")
+            } client.ts --nick pat`,
+          );
+          await terminal.keys("Enter");
+          const prompt = await terminal.waitForText("Join which one?");
+          const choice = prompt.find((row) => row.includes("Room C at"))!.trim()[0];
+          await terminal.type(choice);
+          await terminal.keys("Enter");
+          await terminal.waitFor(
+            (s) => s.some((row) => row.includes('joined "Room C" as pat')),
+            10_000,
+            "Room C",
+          );
+        } finally {
+          await terminal.close();
+        }
+      }
 
       // Without a terminal to ask on, the client joins the first server found and says so.
       const ann = new Program("client.ts", ["--nick", "ann", "--json"], {
