@@ -439,9 +439,7 @@ export class Session {
         `Cannot send message as it is ${size} bytes: the limit is ${MAX_TEXT_BYTES}`,
       );
     }
-    if (this.#state === "closed" || this.#leaveBy !== undefined) {
-      throw new RangeError("Cannot send as the session is leaving");
-    }
+    this.#assertOpen();
     const id = ++this.#messages;
     const wire = `${this.#client}-${id}`;
     const parts = splitPayload<Body>({ ...body, id: wire }).map((part, i, all) => ({
@@ -456,10 +454,15 @@ export class Session {
     return id;
   }
 
-  #request(outgoing: Outgoing, now: number): void {
+  /** Requests are refused once leaving has begun: the leave must stay the last one. */
+  #assertOpen(): void {
     if (this.#state === "closed" || this.#leaveBy !== undefined) {
       throw new RangeError("Cannot send as the session is leaving");
     }
+  }
+
+  #request(outgoing: Outgoing, now: number): void {
+    this.#assertOpen();
     if (this.#state !== "connected") {
       this.#queue.push(outgoing);
       return;

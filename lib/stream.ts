@@ -270,11 +270,6 @@ export class StreamSender<T> {
     this.#cwnd = this.#ssthresh;
   }
 
-  /** The congestion window, in payloads. */
-  get cwnd(): number {
-    return Math.floor(this.#cwnd);
-  }
-
   #due(entry: Entry<T>): number {
     if (entry.lost) return entry.sentAt!;
     const backoff = this.#rto * 2 ** Math.min(entry.tries - 1, 8);
