@@ -5,24 +5,17 @@
  * @module
  */
 
-import {
-  EXIT,
-  exitWith,
-  explainBindError,
-  resolveHost,
-  UnknownHostError,
-  UsageError,
-  VERSION,
-} from "./lib/cli.ts";
+import { DEFAULT_PORT, EXIT, UsageError, VERSION } from "./lib/cli.ts";
 import { HELP, parseClientArgs } from "./lib/client_config.ts";
-import { DISCOVERY_PORT } from "./lib/discovery.ts";
-import { describeServer, findServers, pickServer } from "./lib/find.ts";
-import type { Address } from "./lib/frame.ts";
-import { Session, type SessionEvent } from "./lib/session.ts";
-import { UdpEndpoint } from "./lib/udp.ts";
-import { LineUi } from "./lib/line_ui.ts";
-import { Tui } from "./lib/tui.ts";
-import type { ChatUi } from "./lib/ui.ts";
+import { DISCOVERY_PORT, DISCOVERY_WINDOW } from "./lib/discovery.ts";
+import type { Address } from "./lib/address.ts";
+import { Session } from "./lib/session.ts";
+import { ClientLoop } from "./lib/io/client_loop.ts";
+import { describeServer, findServers, pickServer } from "./lib/io/find.ts";
+import { LineUi } from "./lib/io/line_ui.ts";
+import { exitWith, explainBindError, resolveHost, UnknownHostError } from "./lib/io/os.ts";
+import { Tui } from "./lib/io/tui.ts";
+import type { ChatUi } from "./lib/io/ui.ts";
 
 const PROGRAM = "udpchat-client";
 
@@ -55,8 +48,11 @@ async function main(args: string[]): Promise<number> {
     if (servers.length === 0) {
       exitWith(
         PROGRAM,
-        `No udpchat server answered on this network within 2 s. Is the server running, on the same network ` +
-          `as you? Its firewall must allow UDP ports ${DISCOVERY_PORT} and 9999. Or give its address: client.ts HOST`,
+        `No udpchat server answered on this network within ${
+          DISCOVERY_WINDOW / 1000
+        } s. Is the server running, ` +
+          `on the same network as you? Its firewall must allow UDP ports ${DISCOVERY_PORT} and ${DEFAULT_PORT}. ` +
+          `Or give its address: client.ts HOST`,
         EXIT.network,
       );
     }
@@ -81,16 +77,15 @@ async function main(args: string[]): Promise<number> {
     exitWith(PROGRAM, explainBindError(error, local, "try again") ?? String(error), EXIT.network);
   }
 
-  const session = new Session({ server, nick: config.nick }, Date.now());
+  const loop = new ClientLoop(conn, new Session({ server, nick: config.nick }, Date.now()));
   const fullScreen = !config.json && !config.plain && Deno.stdin.isTerminal() &&
     Deno.stdout.isTerminal();
   const ui: ChatUi = fullScreen
-    ? new Tui(session, { server: where, color: !Deno.noColor })
-    : new LineUi(session, config.json);
+    ? new Tui(loop, { server: where, color: !Deno.noColor })
+    : new LineUi(loop, config.json);
   let code: number = EXIT.ok;
-  const closed = Promise.withResolvers<void>();
-  const endpoint = new UdpEndpoint(conn, session, (events: SessionEvent[]) => {
-    ui.show(events);
+  const running = loop.run((events, now) => {
+    ui.show(events, now);
     for (const event of events) {
       if (event.type === "refused") {
         ui.restore();
@@ -107,27 +102,20 @@ async function main(args: string[]): Promise<number> {
         code = EXIT.network;
       }
     }
-    if (session.state === "closed") closed.resolve();
   });
 
-  const leave = () => {
-    session.leave(endpoint.now());
-    endpoint.pump();
-  };
+  const leave = () => loop.leave();
   Deno.addSignalListener("SIGINT", leave);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", leave);
   // Whatever ends the program, the terminal is given back first.
   for (const event of ["unload", "error", "unhandledrejection"]) {
     globalThis.addEventListener(event, () => ui.restore());
   }
-  const running = endpoint.run();
-  ui.run(endpoint).catch((error) => {
+  ui.run().catch((error) => {
     ui.restore();
     throw error;
   });
   try {
-    await closed.promise;
-    await endpoint.close();
     await running;
   } finally {
     ui.restore();

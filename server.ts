@@ -5,14 +5,15 @@
  * @module
  */
 
-import { DEFAULT_PORT, EXIT, exitWith, explainBindError, UsageError, VERSION } from "./lib/cli.ts";
+import { DEFAULT_PORT, EXIT, UsageError, VERSION } from "./lib/cli.ts";
 import { Beacon, DISCOVERY_GROUP, DISCOVERY_PORT } from "./lib/discovery.ts";
 import { describeLogEntry, timestamp } from "./lib/format.ts";
 import type { RoomEvent } from "./lib/frame.ts";
 import { Room } from "./lib/room.ts";
 import { HELP, parseServerArgs } from "./lib/server_config.ts";
-import { TranscriptFile } from "./lib/transcript.ts";
-import { UdpEndpoint } from "./lib/udp.ts";
+import { exitWith, explainBindError } from "./lib/io/os.ts";
+import { TranscriptFile } from "./lib/io/transcript_file.ts";
+import { UdpEndpoint } from "./lib/io/udp.ts";
 
 const PROGRAM = "udpchat-server";
 

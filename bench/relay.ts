@@ -10,7 +10,7 @@
 
 import { parseArgs } from "node:util";
 import { Session, type SessionEvent } from "../lib/session.ts";
-import { UdpEndpoint } from "../lib/udp.ts";
+import { UdpEndpoint } from "../lib/io/udp.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -1,14 +1,16 @@
 /**
  * What the full-screen client shows, without any I/O: session events become
  * styled lines (nicknames in stable colours, my messages marked, notices
- * dimmed, mentions highlighted), my messages waiting for delivery are listed
- * with their state, and the member list is tracked for the status line.
+ * dimmed, mentions highlighted), and my messages waiting for delivery are
+ * listed with their state. The words come from `event_text.ts`.
  *
  * @module
  */
 
-import { clock, describeEvent, sanitize } from "./format.ts";
+import { type EventText, eventText, MARKERS, speakerLabel } from "./event_text.ts";
+import { clock } from "./format.ts";
 import type { Line, Span, Style } from "./render.ts";
+import { sanitize } from "./sanitize.ts";
 import type { SessionEvent } from "./session.ts";
 
 const PALETTE = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
@@ -24,7 +26,8 @@ const PALETTE = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96];
  * import { nickColor } from "./chat_view.ts";
  * import { equal } from "node:assert/strict";
  *
- * equal(nickColor("alice"), nickColor("alice"));
+ * const colours = new Set(["ann", "ben", "cat", "dan", "eve", "fay"].map(nickColor));
+ * equal(colours.size >= 4, true); // different members, mostly different colours
  * ```
  */
 export function nickColor(nick: string): number {
@@ -47,8 +50,6 @@ const MENTION: Style = { inverse: true, bold: true };
 export class ChatView {
   #lines: Line[] = [];
   #pending = new Map<number, { text: string; time: number; failed: boolean }>();
-  #members = new Set<string>();
-  #quietLists = 0;
   readonly #maxLines: number;
 
   /**
@@ -58,16 +59,6 @@ export class ChatView {
    */
   constructor(maxLines = 5000) {
     this.#maxLines = maxLines;
-  }
-
-  /** The next member list answers a request the interface made itself: track it, do not show it. */
-  expectQuietMembers(): void {
-    this.#quietLists++;
-  }
-
-  /** Members currently known. */
-  get members(): ReadonlySet<string> {
-    return this.#members;
   }
 
   /** The pane's lines: the transcript, then my messages still on their way. */
@@ -97,10 +88,9 @@ export class ChatView {
    * @param event What happened.
    * @param me My nickname now.
    * @param now The current time in ms.
-   * @returns Whether to ring the bell (a message mentioning me).
+   * @returns Whether to ring the bell (a message mentioning me, or a private one to me).
    */
   apply(event: SessionEvent, me: string, now: number): boolean {
-    this.#track(event, me);
     switch (event.type) {
       case "pending":
         this.#pending.set(event.id, { text: event.text, time: now, failed: false });
@@ -113,72 +103,41 @@ export class ChatView {
         if (message) message.failed = true;
         return false;
       }
-      case "msg":
-      case "action":
-      case "pm":
-        return this.#message(event, me);
-      case "members":
-        if (this.#quietLists > 0 && !event.more) {
-          this.#quietLists--;
-          return false;
-        }
     }
-    const text = describeEvent(event, me);
+    const text = eventText(event);
     if (text === undefined) return false;
-    const time = "time" in event ? event.time : now;
-    const style = event.type === "error" || event.type === "refused" ? ERROR : DIM;
-    this.#push([{ text: `[${clock(time)}] `, style: DIM }, { text, style }]);
-    return false;
-  }
-
-  #message(event: Extract<SessionEvent, { type: "msg" | "action" | "pm" }>, me: string): boolean {
-    const mine = event.from === me;
-    const nick: Style = { color: nickColor(event.from), bold: mine, underline: mine };
-    const mentioned = !mine && mentions(event.text, me);
-    const body: Style | undefined = mentioned ? MENTION : undefined;
-    const spans: Span[] = [{ text: `[${clock(event.time)}] `, style: DIM }];
-    if ("history" in event && event.history) spans.push({ text: "(earlier) ", style: DIM });
-    const from = sanitize(event.from);
-    if (event.type === "msg") {
-      spans.push({ text: `<${from}>`, style: nick }, {
-        text: " " + sanitize(event.text),
-        style: body,
-      });
-    } else if (event.type === "action") {
-      spans.push({ text: `* ${from}`, style: nick }, {
-        text: " " + sanitize(event.text),
-        style: body,
-      });
-    } else if (event.type === "pm") {
-      const label = mine ? `[pm to ${sanitize(event.to)}]` : `[pm from ${from}]`;
-      spans.push({ text: label, style: { ...nick, color: 35 } }, {
-        text: " " + sanitize(event.text),
-        style: body,
-      });
+    const spans: Span[] = [{ text: `[${clock(text.time ?? now)}] `, style: DIM }];
+    if (text.history) spans.push({ text: "(earlier) ", style: DIM });
+    if (text.from === undefined) {
+      this.#push([...spans, ...this.#notice(text)]);
+      return false;
     }
+    const mine = text.from === me;
+    const nick: Style = { color: nickColor(text.from), bold: mine, underline: mine };
+    const mentioned = !mine && mentions(text.body ?? "", me);
+    const label = speakerLabel(text, me);
+    const labelStyle = text.kind === "private" ? { ...nick, color: 35 } : nick;
+    spans.push({ text: label, style: labelStyle }, {
+      text: ` ${text.body}`,
+      style: mentioned ? MENTION : undefined,
+    });
     this.#push(spans);
-    return mentioned || (event.type === "pm" && !mine);
+    return mentioned || (text.kind === "private" && !mine);
   }
 
-  #track(event: SessionEvent, me: string): void {
-    if ("history" in event && event.history) return;
-    switch (event.type) {
-      case "connected":
-        this.#members = new Set([event.nick]);
-        break;
-      case "join":
-        this.#members.add(event.nick);
-        break;
-      case "leave":
-        this.#members.delete(event.nick);
-        break;
-      case "rename":
-        this.#members.delete(event.from);
-        this.#members.add(event.nick);
-        break;
-      case "members":
-        this.#members = new Set([...event.members, me]);
+  /** A notice's sentence: dimmed, or red for errors; names keep their colour. */
+  #notice(text: EventText): Span[] {
+    const marker = MARKERS[text.kind];
+    if (text.kind === "error") {
+      return [{ text: marker + text.parts.map((part) => part.text).join(""), style: ERROR }];
     }
+    return [
+      { text: marker, style: DIM },
+      ...text.parts.map((part): Span => ({
+        text: part.text,
+        style: part.nick ? { ...DIM, color: nickColor(part.text) } : DIM,
+      })),
+    ];
   }
 
   #push(line: Line): void {

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_PORT, parseHostPort, UsageError, VERSION } from "./cli.ts";
 import { DISCOVERY_PORT } from "./discovery.ts";
-import type { Address } from "./frame.ts";
+import type { Address } from "./address.ts";
 import { validateNick } from "./nick.ts";
 
 /** `--help` text. */

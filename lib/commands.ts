@@ -80,11 +80,11 @@ function usage(form: string): Command {
 /** The part of a session that commands drive. */
 export interface CommandTarget {
   /** Sends a chat message. */
-  say(text: string, now: number): number;
+  say(text: string, now: number): void;
   /** Sends an action. */
-  act(text: string, now: number): number;
+  act(text: string, now: number): void;
   /** Sends a private message. */
-  pm(to: string, text: string, now: number): number;
+  pm(to: string, text: string, now: number): void;
   /** Asks for a new nickname. */
   rename(nick: string, now: number): void;
   /** Asks for the member list. */
@@ -118,8 +118,8 @@ export interface CommandResult {
  *
  * const said: string[] = [];
  * const session = {
- *   say: (text: string) => said.push(text),
- *   act: () => 0, pm: () => 0, rename: () => {}, who: () => {}, leave: () => {},
+ *   say: (text: string) => void said.push(text),
+ *   act: () => {}, pm: () => {}, rename: () => {}, who: () => {}, leave: () => {},
  * };
  * runLine(session, "hello", 0);
  * deepEqual(said, ["hello"]);

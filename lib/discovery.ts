@@ -13,7 +13,10 @@
  * @module
  */
 
-import { type Address, addressKey, type Transmit, VERSION } from "./frame.ts";
+import { type Address, addressKey, type Transmit, unmapIpv4 } from "./address.ts";
+import { decodeDiscoveryFrame } from "./decode.ts";
+import { type DiscoveryFrame, encodeFrame } from "./frame.ts";
+import { type Machine, Output } from "./machine.ts";
 import { RateLimiter } from "./rate_limit.ts";
 
 /** The UDP port servers share (with SO_REUSEADDR) to hear probes. */
@@ -25,8 +28,11 @@ export const DISCOVERY_GROUP = "239.255.99.98";
 /** Probes are padded to this size so that replies fit in them. */
 export const PROBE_SIZE = 256;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** How long a client listens for replies, in ms. */
+export const DISCOVERY_WINDOW = 2000;
+
+/** When a {@linkcode ServerFinder} probes, in ms after starting. */
+const ROUNDS = [0, 300, 900];
 
 /** A server that answered. */
 export interface FoundServer {
@@ -53,15 +59,14 @@ export interface FoundServer {
  * ```
  */
 export function encodeProbe(nonce: string): Uint8Array {
-  const bare = JSON.stringify({ udpchat: VERSION, type: "discover", nonce, pad: "" });
-  const pad = "x".repeat(Math.max(0, PROBE_SIZE - bare.length));
-  return encoder.encode(JSON.stringify({ udpchat: VERSION, type: "discover", nonce, pad }));
+  const bare = encodeFrame({ type: "discover", nonce, pad: "" }).length;
+  return encodeFrame({ type: "discover", nonce, pad: "x".repeat(Math.max(0, PROBE_SIZE - bare)) });
 }
 
-function parse(data: Uint8Array): Record<string, unknown> | undefined {
+/** The frame in a datagram, or `undefined` for anything that is not a valid one. */
+function parse(data: Uint8Array): DiscoveryFrame | undefined {
   try {
-    const value = JSON.parse(decoder.decode(data));
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? value : undefined;
+    return decodeDiscoveryFrame(data, PROBE_SIZE * 4);
   } catch {
     return undefined;
   }
@@ -92,12 +97,12 @@ export interface BeaconInfo {
  * equal(JSON.parse(new TextDecoder().decode(reply.data)).name, "lab");
  * ```
  */
-export class Beacon {
+export class Beacon implements Machine<never> {
   readonly #info: () => BeaconInfo;
   readonly #random: () => number;
   readonly #limiter = new RateLimiter({ burst: 5, perSecond: 2 });
   #delayed: Array<{ at: number; transmit: Transmit }> = [];
-  #transmits: Transmit[] = [];
+  readonly #output = new Output<never>();
   /** Probes answered, and datagrams ignored. */
   readonly stats = { answered: 0, ignored: 0 };
 
@@ -120,26 +125,14 @@ export class Beacon {
    * @param now The current time in ms.
    */
   receive(data: Uint8Array, from: Address, now: number): void {
-    const probe = data.length <= PROBE_SIZE * 4 ? parse(data) : undefined;
-    if (
-      probe?.udpchat !== VERSION || probe.type !== "discover" || typeof probe.nonce !== "string" ||
-      !this.#limiter.allow(addressKey(from), now)
-    ) {
+    const probe = parse(data);
+    if (probe?.type !== "discover" || !this.#limiter.allow(addressKey(from), now)) {
       this.stats.ignored++;
       return;
     }
     const { name, port, members } = this.#info();
     const reply = (room: string) =>
-      encoder.encode(
-        JSON.stringify({
-          udpchat: VERSION,
-          type: "server",
-          nonce: probe.nonce,
-          name: room,
-          port,
-          members,
-        }),
-      );
+      encodeFrame({ type: "server", nonce: probe.nonce, name: room, port, members });
     let bytes = reply(name);
     for (let cut = [...name].length; bytes.length > data.length && cut > 0; cut--) {
       bytes = reply([...name].slice(0, cut - 1).join("") + "…");
@@ -160,7 +153,7 @@ export class Beacon {
   tick(now: number): void {
     const due = this.#delayed.filter((d) => d.at <= now);
     this.#delayed = this.#delayed.filter((d) => d.at > now);
-    this.#transmits.push(...due.map((d) => d.transmit));
+    for (const { transmit } of due) this.#output.send(transmit.to, transmit.data);
   }
 
   /** When the next reply is due. */
@@ -170,19 +163,13 @@ export class Beacon {
 
   /** Replies to send; a beacon reports no events. */
   poll(): { transmits: Transmit[]; events: never[] } {
-    const transmits = this.#transmits;
-    this.#transmits = [];
-    return { transmits, events: [] };
+    return this.#output.take();
   }
 }
 
-/** When a {@linkcode ServerFinder} probes (ms after starting), and how long it listens. */
-const ROUNDS = [0, 300, 900];
-const LISTEN_FOR = 2000;
-
 /**
  * The client side: probes the given targets a few times and collects the
- * servers that answer, for about 2 seconds.
+ * servers that answer, for {@linkcode DISCOVERY_WINDOW} ms.
  *
  * @example Usage
  * ```ts
@@ -193,15 +180,14 @@ const LISTEN_FOR = 2000;
  * equal(finder.poll().transmits.length, 1);
  * ```
  */
-export class ServerFinder {
+export class ServerFinder implements Machine<FoundServer> {
   readonly #targets: Address[];
   readonly #nonce: string;
   readonly #startedAt: number;
   #round = 0;
   #listening = true;
   #found = new Map<string, FoundServer>();
-  #transmits: Transmit[] = [];
-  #events: FoundServer[] = [];
+  readonly #output = new Output<FoundServer>();
 
   /**
    * Starts looking: the first probes are ready at once.
@@ -219,7 +205,7 @@ export class ServerFinder {
 
   /** Whether the finder has listened long enough. */
   done(now: number): boolean {
-    return now >= this.#startedAt + LISTEN_FOR;
+    return now >= this.#startedAt + DISCOVERY_WINDOW;
   }
 
   /** The servers found so far, in the order they answered. */
@@ -236,20 +222,16 @@ export class ServerFinder {
    */
   receive(data: Uint8Array, from: Address, _now: number): void {
     const reply = parse(data);
-    if (
-      reply?.udpchat !== VERSION || reply.type !== "server" || reply.nonce !== this.#nonce ||
-      typeof reply.name !== "string" || !Number.isSafeInteger(reply.port) ||
-      !Number.isSafeInteger(reply.members)
-    ) return;
+    if (reply?.type !== "server" || reply.nonce !== this.#nonce) return;
     const server = {
       name: reply.name,
-      address: { hostname: from.hostname.replace(/^::ffff:/, ""), port: reply.port as number },
-      members: reply.members as number,
+      address: { hostname: unmapIpv4(from.hostname), port: reply.port },
+      members: reply.members,
     };
     const key = addressKey(server.address);
     if (this.#found.has(key)) return;
     this.#found.set(key, server);
-    this.#events.push(server);
+    this.#output.report(server);
   }
 
   /**
@@ -262,22 +244,19 @@ export class ServerFinder {
     while (this.#round < ROUNDS.length && now >= this.#startedAt + ROUNDS[this.#round]) {
       this.#round++;
       const probe = encodeProbe(this.#nonce);
-      for (const to of this.#targets) this.#transmits.push({ to, data: probe });
+      for (const to of this.#targets) this.#output.send(to, probe);
     }
   }
 
   /** When to probe again, or when listening ends; `undefined` after that. */
   deadline(): number | undefined {
     if (!this.#listening) return undefined;
-    return this.#startedAt + (ROUNDS[this.#round] ?? LISTEN_FOR);
+    return this.#startedAt + (ROUNDS[this.#round] ?? DISCOVERY_WINDOW);
   }
 
   /** Probes to send, and servers newly found. */
   poll(): { transmits: Transmit[]; events: FoundServer[] } {
-    const out = { transmits: this.#transmits, events: this.#events };
-    this.#transmits = [];
-    this.#events = [];
-    return out;
+    return this.#output.take();
   }
 }
 

@@ -1,40 +1,13 @@
 /**
- * Turning events into text for people (line mode, server log) and JSON lines
- * for programs. Text from other members is always passed through
- * {@linkcode sanitize} before it reaches a terminal.
+ * Lines for line mode, the server log and `--json`: timestamps, and the
+ * words of `event_text.ts` rendered IRC-style.
  *
  * @module
  */
 
-import type { RoomLogEntry } from "./room.ts";
+import { eventText, ircLine } from "./event_text.ts";
+import type { RoomLogEntry } from "./room_log.ts";
 import type { SessionEvent } from "./session.ts";
-
-/**
- * Makes text safe to write to a terminal: control characters (C0, DEL, C1)
- * become visible symbols such as `␛`, and bidirectional overrides become
- * `<U+202E>`-style tags, so nobody can clear, recolour or reorder another
- * member's screen.
- *
- * @param text Text received from the network.
- * @returns Text that only prints.
- *
- * @example Usage
- * ```ts
- * import { sanitize } from "./format.ts";
- * import { equal } from "node:assert/strict";
- *
- * equal(sanitize("\x1b[2Jhi"), "␛[2Jhi");
- * ```
- */
-export function sanitize(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (char) => {
-    const code = char.charCodeAt(0);
-    if (code < 0x20) return String.fromCharCode(0x2400 + code);
-    if (code === 0x7f) return "␡";
-    return `<U+${code.toString(16).toUpperCase().padStart(4, "0")}>`;
-  });
-}
 
 function pad(n: number): string {
   return String(n).padStart(2, "0");
@@ -62,13 +35,6 @@ export function timestamp(time: number): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${clock(time)}`;
 }
 
-const LEFT: Record<string, string> = {
-  quit: "left",
-  timeout: "timed out",
-  closing: "left (server closing)",
-  overload: "was dropped (too far behind)",
-};
-
 /**
  * The line-mode text for a client event, without its timestamp.
  *
@@ -86,47 +52,8 @@ const LEFT: Record<string, string> = {
  * ```
  */
 export function describeEvent(event: SessionEvent, me: string): string | undefined {
-  const s = sanitize;
-  const earlier = "history" in event && event.history ? "(earlier) " : "";
-  switch (event.type) {
-    case "msg":
-      return `${earlier}<${s(event.from)}> ${s(event.text)}`;
-    case "action":
-      return `${earlier}* ${s(event.from)} ${s(event.text)}`;
-    case "pm":
-      return event.from === me
-        ? `[pm to ${s(event.to)}] ${s(event.text)}`
-        : `[pm from ${s(event.from)}] ${s(event.text)}`;
-    case "join":
-      return `${earlier}--> ${s(event.nick)} joined`;
-    case "leave":
-      return `${earlier}<-- ${s(event.nick)} ${LEFT[event.reason] ?? "left"}`;
-    case "rename":
-      return `${earlier}--- ${s(event.from)} is now known as ${s(event.nick)}`;
-    case "members":
-      return `--- ${event.members.length} in the room: ${event.members.map(s).join(", ")}`;
-    case "error":
-      return `!!! ${s(event.message)}`;
-    case "connected":
-      return [
-        `--- ${event.reconnected ? "reconnected" : "joined"} "${s(event.room)}" as ${
-          s(event.nick)
-        }`,
-        event.reconnected ? "" : ` (${event.members} here; /help for commands)`,
-        event.nick !== event.requested ? ` — '${s(event.requested)}' was taken` : "",
-      ].join("");
-    case "reconnecting":
-      return `--- connection lost (${event.reason}); reconnecting…`;
-    case "failed":
-      return `!!! not delivered (${event.reason}): ${s(event.text)}`;
-    case "refused":
-      return `!!! the server refused to let you in: ${s(event.reason)}`;
-    case "pending":
-    case "delivered":
-    case "unreachable":
-    case "left":
-      return undefined;
-  }
+  const text = eventText(event);
+  return text && ircLine(text, me);
 }
 
 /**
@@ -152,30 +79,24 @@ export function jsonLine(event: SessionEvent): string {
 }
 
 /**
- * The server log's text for an entry, without its timestamp.
+ * The server log's text for an entry, without its timestamp: the room
+ * sequence number, the line as clients show it, and where a member joined from.
  *
  * @param entry What happened in the room.
  * @returns One line.
+ *
+ * @example Usage
+ * ```ts
+ * import { describeLogEntry } from "./format.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const event = { type: "join", seq: 3, nick: "bob", time: 0 } as const;
+ * equal(describeLogEntry({ event, address: "10.0.0.7:5000" }), "#3 --> bob joined from 10.0.0.7:5000");
+ * ```
  */
 export function describeLogEntry(entry: RoomLogEntry): string {
-  const event = entry.event;
-  const s = sanitize;
-  switch (event.type) {
-    case "msg":
-      return `#${event.seq} <${s(event.from)}> ${s(event.text)}`;
-    case "action":
-      return `#${event.seq} * ${s(event.from)} ${s(event.text)}`;
-    case "join":
-      return `#${event.seq} join ${s(event.nick)} from ${entry.address ?? "?"}`;
-    case "leave":
-      return `#${event.seq} ${event.reason === "timeout" ? "timeout" : "leave"} ${s(event.nick)}${
-        event.reason === "overload" ? " (too far behind)" : ""
-      }`;
-    case "rename":
-      return `#${event.seq} rename ${s(event.from)} -> ${s(event.nick)}`;
-    case "pm":
-      return `private message ${s(event.from)} -> ${s(event.to)}`;
-    case "closing":
-      return "closing: members told";
-  }
+  const text = eventText(entry.event)!;
+  const seq = text.seq === undefined ? "" : `#${text.seq} `;
+  const from = entry.address === undefined ? "" : ` from ${entry.address}`;
+  return `${seq}${ircLine(text)}${from}`;
 }

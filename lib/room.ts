@@ -15,6 +15,12 @@
  * - Bad datagrams are counted in {@linkcode RoomStats} and, for v1 senders,
  *   answered with a rate-limited `error` frame; they change nothing else.
  *
+ * Who does what: `room.ts` (this file) dispatches datagrams, handles
+ * requests and numbers room events; `membership.ts` registers members by
+ * address and nickname; `member_link.ts` holds a v1 member's streams,
+ * `legacy.ts` a plain-text member's; `room_history.ts` remembers recent
+ * events and message ids; `broadcast.ts` encodes each event once per protocol.
+ *
  * Drive it with {@linkcode Room.receive}, {@linkcode Room.tick} and
  * {@linkcode Room.close}; after each, take what to send and log from
  * {@linkcode Room.poll}, and call `tick` again at {@linkcode Room.deadline}.
@@ -22,26 +28,31 @@
  * @module
  */
 
+import { type Address, addressKey, type Transmit } from "./address.ts";
+import { Broadcast } from "./broadcast.ts";
+import { fireDue, nextDeadline } from "./deadlines.ts";
+import { decodeClientDatagram } from "./decode.ts";
 import {
-  type Address,
-  addressKey,
   type ClientFrame,
   type ClientRequest,
-  EncodedEvent,
+  type DistributiveOmit,
   encodeFrame,
-  type ErrorCode,
-  FrameError,
   type LeaveReason,
-  MAX_DATAGRAM,
   type RoomEvent,
   type ServerEvent,
-  type Transmit,
 } from "./frame.ts";
-import { decodeClientDatagram } from "./decode.ts";
-import { nickKey, uniqueNick, validateNick } from "./nick.ts";
-import { Assembler, splitPayload, splitText } from "./parts.ts";
+import { type ErrorCode, FrameError } from "./frame_error.ts";
+import { LegacyPeer, parseLegacyLine } from "./legacy.ts";
+import { type Machine, Output } from "./machine.ts";
+import { MemberLink } from "./member_link.ts";
+import { type Member, Membership } from "./membership.ts";
+import { nickKey, validateNick } from "./nick.ts";
 import { RateLimiter } from "./rate_limit.ts";
-import { StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";
+import { RoomHistory } from "./room_history.ts";
+import type { RoomLogEntry, RoomStats } from "./room_log.ts";
+import type { StreamOptions } from "./stream.ts";
+
+export type { ClosingNotice, PmNotice, RoomLogEntry, RoomStats } from "./room_log.ts";
 
 /** Settings of a {@linkcode Room}. */
 export interface RoomOptions {
@@ -70,78 +81,6 @@ export interface RoomOptions {
   stream?: StreamOptions;
 }
 
-/** A private message, as the server log records it: without its text. */
-export interface PmNotice {
-  /** Notice type. */
-  type: "pm";
-  /** Sender. */
-  from: string;
-  /** Recipient. */
-  to: string;
-  /** When, in ms since 1970. */
-  time: number;
-}
-
-/** The server shutting down. */
-export interface ClosingNotice {
-  /** Notice type. */
-  type: "closing";
-  /** When, in ms since 1970. */
-  time: number;
-}
-
-/** One line's worth of server log. */
-export interface RoomLogEntry {
-  /** What happened. */
-  event: RoomEvent | PmNotice | ClosingNotice;
-  /** The member's address, on joins. */
-  address?: string;
-}
-
-/** Counters of what the room received and did; dropped datagrams by reason. */
-export interface RoomStats {
-  /** Datagrams received. */
-  datagrams: number;
-  /** Events queued for members (one per member per event). */
-  relayed: number;
-  /** Stream frames sent to members for the first time. */
-  sent: number;
-  /** Stream frames sent to members again. */
-  retransmitted: number;
-  /** Dropped: neither a frame nor text. */
-  garbage: number;
-  /** Dropped: larger than a datagram may be. */
-  oversize: number;
-  /** Dropped and answered: malformed, unknown version or type. */
-  badFrame: number;
-  /** Dropped and answered: a v1 frame from a non-member. */
-  notJoined: number;
-  /** Ignored: acks for numbers never sent. */
-  forgedAck: number;
-  /** Dropped: stream frames too far ahead to buffer. */
-  tooFarAhead: number;
-}
-
-type Request = ClientRequest;
-
-interface Link {
-  session: string;
-  out: StreamSender<EncodedEvent>;
-  in: StreamReceiver<Request>;
-  assembler: Assembler<Request>;
-}
-
-interface Member {
-  key: string;
-  address: Address;
-  nick: string;
-  lastHeard: number;
-  /** The v1 streams; `undefined` for a legacy member. */
-  link?: Link;
-}
-
-const encoder = new TextEncoder();
-
 /**
  * The server's state machine.
  *
@@ -160,26 +99,22 @@ const encoder = new TextEncoder();
  * equal(welcome.room, "lab");
  * ```
  */
-export class Room {
+export class Room implements Machine<RoomLogEntry> {
   readonly #name: string;
   readonly #epoch: string;
   readonly #timeout: number;
   readonly #legacyTimeout: number;
   readonly #heartbeat: number;
   readonly #maxMembers: number;
-  readonly #historySize: number;
   readonly #maxBacklog: number;
   readonly #streamOptions: StreamOptions;
-  #members = new Map<string, Member>();
-  #byNick = new Map<string, Member>();
-  #seq = 0;
-  #history: RoomEvent[] = [];
-  #recentIds = new Set<string>();
+  readonly #history: RoomHistory;
+  readonly #members = new Membership();
   /** Final acks of members that left, repeated if a leave's ack was lost. */
   #departed = new Map<string, { ack: Uint8Array; until: number }>();
   #errors = new RateLimiter({ burst: 5, perSecond: 2 });
-  #transmits: Transmit[] = [];
-  #log: RoomLogEntry[] = [];
+  readonly #output = new Output<RoomLogEntry>();
+  readonly #send = (to: Address, data: Uint8Array): void => this.#output.send(to, data);
   /** What the room received and dropped. */
   readonly stats: RoomStats = {
     datagrams: 0,
@@ -222,19 +157,19 @@ export class Room {
     this.#legacyTimeout = legacyTimeout;
     this.#heartbeat = heartbeat;
     this.#maxMembers = maxMembers;
-    this.#historySize = history;
+    this.#history = new RoomHistory(history);
     this.#maxBacklog = maxBacklog;
     this.#streamOptions = { ...stream, counters: this.stats };
   }
 
   /** Current members' nicknames, in alphabetical order. */
   get members(): string[] {
-    return [...this.#byNick.values()].map((m) => m.nick).sort((a, b) => a.localeCompare(b));
+    return this.#members.nicks;
   }
 
   /** The last room sequence number given out. */
   get seq(): number {
-    return this.#seq;
+    return this.#history.seq;
   }
 
   /**
@@ -244,10 +179,7 @@ export class Room {
    * @param events Room events, oldest first.
    */
   restore(events: readonly RoomEvent[]): void {
-    for (const event of events) {
-      this.#seq = Math.max(this.#seq, event.seq);
-      this.#remember(event);
-    }
+    for (const event of events) this.#history.remember(event);
   }
 
   /**
@@ -276,54 +208,49 @@ export class Room {
     if (decoded.kind === "legacy") return this.#receiveLegacy(decoded.text, from, key, now);
     const frame = decoded.frame;
     if (frame.type === "join") return this.#join(frame, from, key, now);
-    const member = this.#members.get(key);
+    const member = this.#members.at(key);
     const departed = this.#departed.get(key);
     if (member === undefined && departed !== undefined && now < departed.until) {
       // Its final ack was lost: repeat it, so the client knows everything arrived.
       return this.#send(from, departed.ack);
     }
-    if (member?.link === undefined) {
+    const link = member?.channel;
+    if (!(link instanceof MemberLink)) {
       this.stats.notJoined++;
-      this.#error(
+      return this.#error(
         from,
         key,
         "not-joined",
         "Not a member of this room: send a join frame first",
         now,
       );
-      return;
     }
-    member.lastHeard = now;
-    const link = member.link;
+    member!.lastHeard = now;
     if (frame.type === "ping") {
       this.#send(from, encodeFrame({ type: "pong", t: frame.t }));
     } else if (frame.type === "ack") {
-      if (link.out.ack(frame.n, frame.sack, now) === undefined) this.stats.forgedAck++;
-      this.#flush(member, now);
+      if (!link.ack(frame.n, frame.sack ?? [], now)) this.stats.forgedAck++;
     } else {
-      const ready = link.in.receive(frame.n, frame, now);
+      const ready = link.requests.receive(frame.n, frame, now);
       if (ready === undefined) this.stats.tooFarAhead++;
-      this.#sendAck(member, now);
-      for (const request of ready ?? []) {
-        if (this.#members.get(key) !== member) break; // it left
-        this.#request(member, link, request, now);
+      for (const part of ready ?? []) {
+        if (!this.#members.has(member!)) break; // it left
+        this.#request(member!, link, part, now);
       }
     }
   }
 
   /**
-   * Removes silent or overloaded members and retransmits what is due.
+   * Fires what is due: removes silent members, retransmits, acknowledges.
    *
    * @param now The current time in ms.
    */
   tick(now: number): void {
-    for (const member of [...this.#members.values()]) {
-      const limit = member.link ? this.#timeout : this.#legacyTimeout;
-      if (now - member.lastHeard > limit) {
+    for (const member of this.#members.all()) {
+      if (now > member.lastHeard + member.channel.timeout) {
         this.#remove(member, "timeout", now);
       } else {
-        this.#sendAck(member, now);
-        this.#flush(member, now);
+        fireDue(member.channel.timers, now);
       }
     }
   }
@@ -334,15 +261,9 @@ export class Room {
    * @param now The current time in ms.
    */
   close(now: number): void {
-    for (const member of this.#members.values()) {
-      this.#send(
-        member.address,
-        member.link ? encodeFrame({ type: "closing" }) : encoder.encode("* server closing\n"),
-      );
-    }
+    for (const member of this.#members.all()) member.channel.closing();
     this.#members.clear();
-    this.#byNick.clear();
-    this.#log.push({ event: { type: "closing", time: now } });
+    this.#output.report({ event: { type: "closing", time: now } });
   }
 
   /**
@@ -351,10 +272,7 @@ export class Room {
    * @returns Datagrams to send, in order, and log entries.
    */
   poll(): { transmits: Transmit[]; events: RoomLogEntry[] } {
-    const out = { transmits: this.#transmits, events: this.#log };
-    this.#transmits = [];
-    this.#log = [];
-    return out;
+    return this.#output.take();
   }
 
   /**
@@ -364,22 +282,20 @@ export class Room {
    */
   deadline(): number | undefined {
     let soonest: number | undefined;
-    for (const member of this.#members.values()) {
-      const limit = member.link ? this.#timeout : this.#legacyTimeout;
-      let due = member.lastHeard + limit + 1;
-      for (const time of [member.link?.out.deadline(), member.link?.in.ackDeadline()]) {
-        if (time !== undefined && time < due) due = time;
-      }
+    for (const member of this.#members.all()) {
+      const silent = member.lastHeard + member.channel.timeout + 1;
+      const due = Math.min(silent, nextDeadline(member.channel.timers) ?? Infinity);
       if (soonest === undefined || due < soonest) soonest = due;
     }
     return soonest;
   }
 
   #join(frame: Extract<ClientFrame, { type: "join" }>, from: Address, key: string, now: number) {
-    const existing = this.#members.get(key);
-    if (existing?.link?.session === frame.session) {
-      existing.lastHeard = now;
-      return this.#welcome(existing); // the welcome was lost: say it again
+    const existing = this.#members.at(key);
+    const existingLink = existing?.channel instanceof MemberLink ? existing.channel : undefined;
+    if (existingLink?.session === frame.session) {
+      existing!.lastHeard = now;
+      return this.#welcome(existing!); // the welcome was lost: say it again
     }
     // `last` counts in this room's epoch only; from another epoch, the member starts afresh.
     const last = frame.epoch === this.#epoch ? frame.last : undefined;
@@ -387,46 +303,34 @@ export class Room {
     try {
       nick = validateNick(frame.nick);
     } catch (error) {
-      return this.#send(
-        from,
-        encodeFrame({ type: "refused", code: "bad-nick", reason: (error as Error).message }),
-      );
+      return this.#refuse(from, "bad-nick", (error as Error).message);
     }
-    const link: Link = {
-      session: frame.session,
-      out: new StreamSender(this.#streamOptions),
-      in: new StreamReceiver(),
-      assembler: new Assembler(),
-    };
-    if (existing?.link && nickKey(existing.nick) === nickKey(nick)) {
+    const link = new MemberLink(frame.session, from, this.#send, {
+      timeout: this.#timeout,
+      maxBacklog: this.#maxBacklog,
+      stream: this.#streamOptions,
+    });
+    if (existingLink && nickKey(existing!.nick) === nickKey(nick)) {
       // The same client starting over (it lost its stream): keep it, renew the streams, and
       // carry over what it has not acknowledged, after the history it missed before that.
-      const pending = existing.link.out.drain().map(({ payload }) => payload);
+      const pending = existingLink.drain();
       const firstPending = pending.find((e) => "seq" in e.event)?.event as RoomEvent | undefined;
-      existing.link = link;
-      existing.lastHeard = now;
-      this.#welcome(existing);
-      this.#replay(existing, last, firstPending?.seq);
-      for (const event of pending) link.out.push(event);
-      return this.#flush(existing, now);
+      existing!.channel = link;
+      existing!.lastHeard = now;
+      this.#welcome(existing!);
+      this.#replay(link, last, firstPending?.seq ?? Infinity, now);
+      return link.carryOver(pending, now);
     }
     if (existing) this.#remove(existing, "quit", now);
     this.#departed.delete(key);
     if (this.#members.size >= this.#maxMembers) {
-      return this.#send(
-        from,
-        encodeFrame({
-          type: "refused",
-          code: "room-full",
-          reason: `The room is full (${this.#maxMembers} members)`,
-        }),
-      );
+      return this.#refuse(from, "room-full", `The room is full (${this.#maxMembers} members)`);
     }
-    nick = uniqueNick(nick, (n) => this.#byNick.has(nickKey(n)));
-    const member: Member = { key, address: from, nick, lastHeard: now, link };
-    this.#add(member);
+    nick = this.#members.freeNick(nick);
+    const member: Member = { key, address: from, nick, lastHeard: now, channel: link };
+    this.#members.add(member);
     this.#welcome(member);
-    this.#replay(member, last);
+    this.#replay(link, last, Infinity, now);
     this.#announce({ type: "join", nick, time: now }, now, from);
   }
 
@@ -438,8 +342,8 @@ export class Room {
         nick: member.nick,
         room: this.#name,
         epoch: this.#epoch,
-        session: member.link!.session,
-        seq: this.#seq,
+        session: (member.channel as MemberLink).session,
+        seq: this.#history.seq,
         members: this.#members.size,
         heartbeat: this.#heartbeat,
         timeout: this.#timeout,
@@ -447,50 +351,56 @@ export class Room {
     );
   }
 
-  /** Queues history: all of it for a newcomer, what it missed (before `until`) for a member coming back. */
-  #replay(member: Member, last: number | undefined, until = Infinity): void {
-    const events = last === undefined
-      ? this.#history.filter((event) => event.seq < until).map((event) => ({
-        ...event,
-        history: true,
-      }))
-      : this.#history.filter((event) => event.seq > last && event.seq < until);
-    for (const event of events) this.#queue(member, splitPayload<ServerEvent>(event));
+  /** Queues the roster, then history: all of it for a newcomer, what it missed for one coming back. */
+  #replay(link: MemberLink, last: number | undefined, until: number, now: number): void {
+    link.queue({ type: "members", members: this.members, roster: true }, now);
+    for (const event of this.#history.replay(last, until)) link.queue(event, now);
+  }
+
+  #refuse(to: Address, code: ErrorCode, reason: string): void {
+    this.#send(to, encodeFrame({ type: "refused", code, reason }));
   }
 
   #receiveLegacy(text: string, from: Address, key: string, now: number): void {
-    let member = this.#members.get(key);
-    if (member?.link) {
+    const line = parseLegacyLine(text);
+    let member = this.#members.at(key);
+    if (member?.channel instanceof MemberLink) {
       // A v1 member never sends plain text; treat it as a client that restarted in legacy mode.
       this.#remove(member, "quit", now);
       member = undefined;
     }
     if (member === undefined) {
-      if (text === "quit()") return;
-      if (this.#members.size >= this.#maxMembers) return;
-      member = { key, address: from, nick: key, lastHeard: now };
-      this.#add(member);
-      this.#announce({ type: "join", nick: member.nick, time: now }, now, from);
+      if (line.type === "quit" || this.#members.size >= this.#maxMembers) return;
+      const nick = key;
+      member = {
+        key,
+        address: from,
+        nick,
+        lastHeard: now,
+        channel: new LegacyPeer(from, () => member!.nick, this.#legacyTimeout, this.#send),
+      };
+      this.#members.add(member);
+      this.#announce({ type: "join", nick, time: now }, now, from);
     }
     member.lastHeard = now;
-    if (text === "quit()") return this.#remove(member, "quit", now);
-    if (text.trim() === "") return;
-    this.#announce({ type: "msg", from: member.nick, text, time: now }, now);
+    if (line.type === "quit") return this.#remove(member, "quit", now);
+    if (line.type === "say") {
+      this.#announce({ type: "msg", from: member.nick, text: line.text, time: now }, now);
+    }
   }
 
-  #request(member: Member, link: Link, part: Request, now: number): void {
-    let request: Request | undefined;
+  #request(member: Member, link: MemberLink, part: ClientRequest, now: number): void {
+    let request: ClientRequest | undefined;
     try {
-      request = link.assembler.add(part);
+      request = link.requests.assemble(part);
     } catch (error) {
-      return this.#reply(member, "too-long", (error as Error).message, now);
+      return link.reply("too-long", (error as Error).message, now);
     }
-    if (request === undefined) return;
-    switch (request.type) {
+    switch (request?.type) {
       case "msg":
       case "action": {
         // A message resent after reconnecting may have been relayed already.
-        if (request.id !== undefined && this.#recentIds.has(request.id)) return;
+        if (request.id !== undefined && this.#history.seen(request.id)) return;
         const { type, text, id } = request;
         return this.#announce(
           { type, from: member.nick, text, time: now, ...(id ? { id } : {}) },
@@ -500,163 +410,75 @@ export class Room {
       case "pm":
         return this.#privateMessage(member, request, now);
       case "rename":
-        return this.#rename(member, request.nick, now);
+        return this.#rename(member, link, request.nick, now);
       case "who":
-        this.#queue(member, splitPayload<ServerEvent>({ type: "members", members: this.members }));
-        return this.#flush(member, now);
+        return link.queue({ type: "members", members: this.members }, now);
       case "leave":
-        this.#departed.set(member.key, {
-          ack: encodeFrame({ type: "ack", ...link.in.ack() }),
-          until: now + this.#timeout,
-        });
+        this.#departed.set(member.key, { ack: link.finalAck(), until: now + this.#timeout });
         if (this.#departed.size > 1024) this.#departed.delete(this.#departed.keys().next().value!);
         return this.#remove(member, "quit", now);
     }
   }
 
-  #privateMessage(member: Member, request: Extract<Request, { type: "pm" }>, now: number): void {
-    const target = this.#byNick.get(nickKey(request.to));
+  #privateMessage(
+    member: Member,
+    request: Extract<ClientRequest, { type: "pm" }>,
+    now: number,
+  ): void {
+    const target = this.#members.named(request.to);
     if (target === undefined) {
-      return this.#reply(member, "no-such-nick", `No member is called '${request.to}'`, now);
+      return member.channel.reply("no-such-nick", `No member is called '${request.to}'`, now);
     }
-    const event: ServerEvent = {
+    const broadcast = new Broadcast({
       type: "pm",
       from: member.nick,
       to: target.nick,
       text: request.text,
       time: Math.floor(now),
       ...(request.id ? { id: request.id } : {}),
-    };
+    });
     for (const recipient of target === member ? [member] : [target, member]) {
-      if (recipient.link) {
-        this.#queue(recipient, splitPayload(event));
-        this.#flush(recipient, now);
-      } else {
-        this.#sendLegacy(recipient, `[pm] ${member.nick}: ${request.text}\n`);
-      }
+      recipient.channel.relay(broadcast, now);
     }
-    this.#log.push({ event: { type: "pm", from: member.nick, to: target.nick, time: now } });
+    this.#output.report({ event: { type: "pm", from: member.nick, to: target.nick, time: now } });
   }
 
-  #rename(member: Member, wanted: string, now: number): void {
+  #rename(member: Member, link: MemberLink, wanted: string, now: number): void {
     let nick: string;
     try {
       nick = validateNick(wanted);
     } catch (error) {
-      return this.#reply(member, "bad-nick", (error as Error).message, now);
+      return link.reply("bad-nick", (error as Error).message, now);
     }
-    const holder = this.#byNick.get(nickKey(nick));
+    const holder = this.#members.named(nick);
     if (holder !== undefined && holder !== member) {
-      return this.#reply(member, "nick-taken", `Nickname '${nick}' is taken`, now);
+      return link.reply("nick-taken", `Nickname '${nick}' is taken`, now);
     }
     if (nick === member.nick) return;
     const old = member.nick;
-    this.#byNick.delete(nickKey(old));
-    member.nick = nick;
-    this.#byNick.set(nickKey(nick), member);
+    this.#members.rename(member, nick);
     this.#announce({ type: "rename", from: old, nick, time: now }, now);
   }
 
-  #add(member: Member): void {
-    this.#members.set(member.key, member);
-    this.#byNick.set(nickKey(member.nick), member);
-  }
-
   #remove(member: Member, reason: LeaveReason, now: number): void {
-    if (this.#members.get(member.key) !== member) return;
-    this.#members.delete(member.key);
-    this.#byNick.delete(nickKey(member.nick));
+    if (!this.#members.remove(member)) return;
     this.#announce({ type: "leave", nick: member.nick, reason, time: now }, now);
   }
 
-  /** Gives an event the next `seq`, remembers it and queues it for every member. */
+  /** Gives an event the next `seq`, remembers it and relays it to every member. */
   #announce(event: DistributiveOmit<RoomEvent, "seq">, now: number, from?: Address): void {
     // Whole milliseconds on the wire, whatever clock drives the room.
-    const full = { ...event, seq: ++this.#seq, time: Math.floor(event.time) } as RoomEvent;
-    this.#remember(full);
-    this.#log.push({ event: full, address: from && addressKey(from) });
-    const parts = splitPayload<ServerEvent>(full).map((part) => new EncodedEvent(part));
-    let legacy: string | undefined;
-    for (const member of [...this.#members.values()]) {
-      if (member.link) {
-        this.#queueEncoded(member, parts, now);
-      } else if (!(full.type === "msg" && full.from === member.nick)) {
-        legacy ??= legacyLine(full);
-        this.#sendLegacy(member, legacy);
-      }
+    const full = { ...event, seq: this.#history.next(), time: Math.floor(event.time) } as RoomEvent;
+    this.#history.remember(full);
+    this.#output.report({ event: full, address: from && addressKey(from) });
+    const broadcast = new Broadcast(full as ServerEvent);
+    for (const member of this.#members.all()) {
+      this.stats.relayed++;
+      if (!member.channel.relay(broadcast, now)) this.#remove(member, "overload", now);
     }
   }
 
-  #queue(member: Member, events: ServerEvent[]): void {
-    for (const event of events) member.link!.out.push(new EncodedEvent(event));
-  }
-
-  #queueEncoded(member: Member, parts: EncodedEvent[], now: number): void {
-    const out = member.link!.out;
-    for (const part of parts) out.push(part);
-    this.stats.relayed++;
-    if (out.unacked > this.#maxBacklog) return this.#remove(member, "overload", now);
-    this.#flush(member, now);
-  }
-
-  /** Answers a request on the member's own stream. */
-  #reply(member: Member, code: ErrorCode, message: string, now: number): void {
-    if (member.link === undefined) return;
-    this.#queue(member, [{ type: "error", code, message }]);
-    this.#flush(member, now);
-  }
-
-  #sendAck(member: Member, now: number): void {
-    const ack = member.link?.in.takeAck(now);
-    if (ack) this.#send(member.address, encodeFrame({ type: "ack", ...ack }));
-  }
-
-  #flush(member: Member, now: number): void {
-    const link = member.link;
-    if (link === undefined) return;
-    for (const [n, event] of link.out.transmit(now)) this.#send(member.address, event.datagram(n));
-  }
-
-  #error(to: Address, key: string, code: string, message: string, now: number): void {
+  #error(to: Address, key: string, code: ErrorCode, message: string, now: number): void {
     if (this.#errors.allow(key, now)) this.#send(to, encodeFrame({ type: "error", code, message }));
-  }
-
-  #sendLegacy(member: Member, line: string): void {
-    for (const chunk of splitText(line, MAX_DATAGRAM)) {
-      this.#send(member.address, encoder.encode(chunk));
-    }
-  }
-
-  #send(to: Address, data: Uint8Array): void {
-    this.#transmits.push({ to, data });
-  }
-
-  #remember(event: RoomEvent): void {
-    this.#history.push(event);
-    if (this.#history.length > this.#historySize) this.#history.shift();
-    if ("id" in event && event.id !== undefined) this.#rememberId(event.id);
-  }
-
-  #rememberId(id: string): void {
-    this.#recentIds.add(id);
-    if (this.#recentIds.size > 4096) this.#recentIds.delete(this.#recentIds.values().next().value!);
-  }
-}
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** The line a legacy member sees for a room event. */
-function legacyLine(event: RoomEvent): string {
-  switch (event.type) {
-    case "msg":
-      return `${event.from}: ${event.text}\n`;
-    case "action":
-      return `* ${event.from} ${event.text}\n`;
-    case "join":
-      return `* ${event.nick} joined\n`;
-    case "leave":
-      return `* ${event.nick} ${event.reason === "timeout" ? "timed out" : "left"}\n`;
-    case "rename":
-      return `* ${event.from} is now ${event.nick}\n`;
   }
 }

@@ -9,10 +9,11 @@
  *
  * Requests (messages, actions, private messages, renames, `who`, `leave`)
  * travel on the client's reliable stream; room events arrive on the server's
- * and are shown once each, in `seq` order, even across reconnects. A message
- * is `delivered` when the server acknowledges it, `failed` when it was sent
- * and not acknowledged within `failAfter` (or was still queued when the client
- * had to stop).
+ * and are shown once each, in `seq` order, even across reconnects. Delivery
+ * status is the {@linkcode Outbox}'s. The session owns the member list: the
+ * roster that follows every welcome, kept current by joins, leaves and renames.
+ * Liveness is the {@linkcode Heartbeat}'s. Its timers are one table per state
+ * (`deadlines.ts`).
  *
  * Drive it with the user's calls, {@linkcode Session.receive} and
  * {@linkcode Session.tick}; then take datagrams and events from
@@ -21,23 +22,25 @@
  * @module
  */
 
+import { type Address, isFrom, type Transmit } from "./address.ts";
+import { fireDue, nextDeadline, type Timer } from "./deadlines.ts";
+import { decodeServerFrame } from "./decode.ts";
 import {
-  type Address,
   type ClientFrame,
-  type ClientRequest,
   encodeFrame,
-  FrameError,
-  isFrom,
   MAX_TEXT_BYTES,
   type ServerEvent,
   type ServerFrame,
-  type Transmit,
   utf8Length,
 } from "./frame.ts";
-import { decodeServerFrame } from "./decode.ts";
+import { FrameError } from "./frame_error.ts";
+import { type Machine, Output } from "./machine.ts";
+import { Heartbeat } from "./heartbeat.ts";
 import { validateNick } from "./nick.ts";
-import { Assembler, splitPayload } from "./parts.ts";
-import { type StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";
+import { type DeliveryEvent, Outbox, type Outgoing, type RequestBody } from "./outbox.ts";
+import { Roster } from "./roster.ts";
+import type { StreamOptions } from "./stream.ts";
+import { StreamPair } from "./stream_pair.ts";
 
 /** Settings of a {@linkcode Session}. */
 export interface SessionOptions {
@@ -49,7 +52,7 @@ export interface SessionOptions {
   joinTimeout?: number;
   /** A sent message not acknowledged within this has failed and the connection is renewed, in ms. @default {5000} */
   failAfter?: number;
-  /** Silence from the server this long means it is gone, in ms. @default {8000} */
+  /** Silence from the server this long means it is gone, in ms; never longer than the server's own timeout. @default {8000} */
   lostAfter?: number;
   /** Longest wait, on leaving, for the server to acknowledge what was sent, in ms. @default {5000} */
   leaveTimeout?: number;
@@ -76,34 +79,8 @@ export type SessionEvent =
   | { type: "refused"; code: string; reason: string }
   | { type: "unreachable"; after: number }
   | { type: "reconnecting"; reason: string }
-  | { type: "pending"; id: number; text: string }
-  | { type: "delivered"; id: number }
-  | { type: "failed"; id: number; text: string; reason: string }
+  | DeliveryEvent
   | { type: "left"; sent: number; retransmitted: number };
-
-type Body = DistributiveOmit<ClientRequest, "n">;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** A message of mine not yet known to be delivered. */
-interface PendingMessage {
-  text: string;
-  wire: string;
-  /** All its parts, to send again whole after reconnecting. */
-  parts: Outgoing[];
-  /** When it was typed, or when reconnecting began if later. */
-  since: number;
-  /** Whether `failed` was reported for it already. */
-  reported: boolean;
-}
-
-/** A request waiting for the stream, with the local message id it completes, if any. */
-interface Outgoing {
-  body: Body;
-  /** Local id of the message this part belongs to. */
-  message?: number;
-  /** Set on the last part of a message: acknowledging it delivers the message. */
-  last?: boolean;
-}
 
 const JOIN_RETRY = 500;
 const REJOIN_RETRY = 1000;
@@ -123,42 +100,31 @@ const REJOIN_RETRY = 1000;
  * equal(session.state, "joining");
  * ```
  */
-export class Session {
+export class Session implements Machine<SessionEvent> {
   readonly #server: Address;
   readonly #requested: string;
   readonly #joinTimeout: number;
   readonly #failAfter: number;
-  readonly #lostAfter: number;
+  readonly #heartbeat: Heartbeat;
   readonly #leaveTimeout: number;
-  readonly #streamOptions: StreamOptions;
   readonly #random: () => number;
-  readonly #client: string;
+  readonly #outbox: Outbox;
+  readonly #timers: Record<SessionState, Timer[]>;
   #state: SessionState = "joining";
   #nick: string;
   #room = "";
   #epoch: string | undefined;
   #token = "";
-  #heartbeat = 2000;
   #startedAt: number;
   #lastJoinAt = -Infinity;
-  #lastHeard = 0;
-  #lastSent = 0;
-  #rtt: number | undefined;
   #lastSeq = 0;
   #everConnected = false;
   #leaveBy: number | undefined;
   #leaveN: number | undefined;
-  #messages = 0;
-  /** My messages not yet known to be delivered, by local id. */
-  #pending = new Map<number, PendingMessage>();
-  /** Local ids of pending messages by wire id, to recognise them in the room. */
-  #byWire = new Map<string, number>();
+  readonly #roster = new Roster();
   #queue: Outgoing[] = [];
-  #out = new StreamSender<Outgoing>();
-  #in = new StreamReceiver<ServerEvent>();
-  #assembler = new Assembler<ServerEvent>();
-  #transmits: Transmit[] = [];
-  #events: SessionEvent[] = [];
+  readonly #streams: StreamPair<Outgoing, ServerEvent>;
+  readonly #output = new Output<SessionEvent>();
   /** Datagrams from the server that could not be decoded. */
   dropped = 0;
   /** Requests sent on the client's streams, and how many were sent again. */
@@ -186,11 +152,16 @@ export class Session {
     this.#requested = this.#nick = validateNick(nick);
     this.#joinTimeout = joinTimeout;
     this.#failAfter = failAfter;
-    this.#lostAfter = lostAfter;
+    this.#heartbeat = new Heartbeat(lostAfter);
     this.#leaveTimeout = leaveTimeout;
-    this.#streamOptions = { ...stream, counters: this.counters };
     this.#random = random;
-    this.#client = this.#randomToken();
+    this.#outbox = new Outbox(this.#randomToken(), (event) => this.#output.report(event));
+    this.#streams = new StreamPair(
+      { ...stream, counters: this.counters },
+      (n, outgoing) => encodeFrame({ ...outgoing.body, n } as ClientFrame),
+      (data, now) => this.#send(data, now),
+    );
+    this.#timers = this.#timerTable();
     this.#startedAt = now;
     this.#startJoin(now);
   }
@@ -210,14 +181,19 @@ export class Session {
     return this.#room;
   }
 
+  /** The room's members as last known, in alphabetical order. */
+  get members(): string[] {
+    return this.#roster.names;
+  }
+
   /** Round-trip time to the server in ms, once measured. */
   get rtt(): number | undefined {
-    return this.#rtt ?? this.#out.rtt;
+    return this.#heartbeat.rtt ?? this.#streams.rtt;
   }
 
   /** Messages sent or queued and not yet acknowledged. */
   get pending(): number {
-    return this.#pending.size;
+    return this.#outbox.size;
   }
 
   /**
@@ -225,11 +201,10 @@ export class Session {
    *
    * @param text The message.
    * @param now The current time in ms.
-   * @returns The message's local id, which `delivered` and `failed` events name.
    * @throws {RangeError} If the text is empty or too long.
    */
-  say(text: string, now: number): number {
-    return this.#message({ type: "msg", text }, now);
+  say(text: string, now: number): void {
+    this.#message({ type: "msg", text }, now);
   }
 
   /**
@@ -237,11 +212,10 @@ export class Session {
    *
    * @param text What the user does.
    * @param now The current time in ms.
-   * @returns The message's local id.
    * @throws {RangeError} If the text is empty or too long.
    */
-  act(text: string, now: number): number {
-    return this.#message({ type: "action", text }, now);
+  act(text: string, now: number): void {
+    this.#message({ type: "action", text }, now);
   }
 
   /**
@@ -250,11 +224,10 @@ export class Session {
    * @param to The recipient's nickname.
    * @param text The message.
    * @param now The current time in ms.
-   * @returns The message's local id.
    * @throws {RangeError} If the text is empty or too long.
    */
-  pm(to: string, text: string, now: number): number {
-    return this.#message({ type: "pm", to, text }, now);
+  pm(to: string, text: string, now: number): void {
+    this.#message({ type: "pm", to, text }, now);
   }
 
   /**
@@ -309,12 +282,11 @@ export class Session {
       this.dropped++;
       return;
     }
-    this.#lastHeard = now;
+    this.#heartbeat.heard(now);
     if ("n" in frame && frame.type !== "ack") {
       if (this.#state !== "connected") return; // not ours yet: the server will resend
       const { n: _n, ...event } = frame;
-      const ready = this.#in.receive(frame.n, event as ServerEvent, now);
-      this.#sendAck(now);
+      const ready = this.#streams.receive(frame.n, event as ServerEvent, now);
       for (const part of ready ?? []) this.#deliver(part);
       return;
     }
@@ -323,62 +295,30 @@ export class Session {
         return this.#welcome(frame, now);
       case "refused":
         if (this.#state === "connected") return;
-        this.#events.push({ type: "refused", code: frame.code, reason: frame.reason });
+        this.#output.report({ type: "refused", code: frame.code, reason: frame.reason });
         return this.#close("refused");
       case "ack":
-        return this.#acked(frame.n, frame.sack, now);
+        return this.#acked(frame.n, frame.sack ?? [], now);
       case "pong":
-        this.#rtt = Math.max(0, now - frame.t);
-        return;
+        return this.#heartbeat.pong(frame.t, now);
       case "closing":
         return this.#reconnect("the server is closing", now);
       case "error":
         if (frame.code === "not-joined") {
           return this.#reconnect("the server lost our membership", now);
         }
-        this.#events.push({ type: "error", code: frame.code, message: frame.message });
+        this.#output.report({ type: "error", code: frame.code, message: frame.message });
     }
   }
 
   /**
-   * Retransmits, sends heartbeats and notices silence.
+   * Fires the timers that are due: retransmissions, heartbeats, giving up.
    *
    * @param now The current time in ms.
    */
   tick(now: number): void {
-    switch (this.#state) {
-      case "closed":
-        return;
-      case "joining":
-        if (now - this.#startedAt >= this.#joinTimeout) {
-          this.#events.push({ type: "unreachable", after: now - this.#startedAt });
-          return this.#close("unreachable");
-        }
-        if (now - this.#lastJoinAt >= JOIN_RETRY) this.#sendJoin(now);
-        return;
-      case "reconnecting":
-        if (this.#leaveBy !== undefined && now >= this.#leaveBy) return this.#close("left");
-        for (const [id, message] of this.#pending) {
-          if (now >= message.since + this.#failAfter) {
-            this.#report(id, "the server is not answering");
-          }
-        }
-        if (now - this.#lastJoinAt >= REJOIN_RETRY) this.#sendJoin(now);
-        return;
-      case "connected":
-        if (this.#leaveBy !== undefined && now >= this.#leaveBy) return this.#close("left");
-        if (now - this.#lastHeard >= this.#lostAfter) {
-          return this.#reconnect("no answer from the server", now);
-        }
-        if (now >= (this.#out.oldestSentAt() ?? Infinity) + this.#failAfter) {
-          return this.#reconnect("the server stopped acknowledging", now);
-        }
-        this.#sendAck(now);
-        this.#flush(now);
-        if (now >= this.#nextPing()) {
-          this.#send(encodeFrame({ type: "ping", t: now }), now);
-        }
-    }
+    const state = this.#state;
+    fireDue(this.#timers[state], now, () => this.#state !== state);
   }
 
   /**
@@ -387,10 +327,7 @@ export class Session {
    * @returns Datagrams for the server, in order, and events.
    */
   poll(): { transmits: Transmit[]; events: SessionEvent[] } {
-    const out = { transmits: this.#transmits, events: this.#events };
-    this.#transmits = [];
-    this.#events = [];
-    return out;
+    return this.#output.take();
   }
 
   /**
@@ -399,39 +336,68 @@ export class Session {
    * @returns A time in ms, or `undefined` once closed.
    */
   deadline(): number | undefined {
-    const times: Array<number | undefined> = [];
-    if (this.#state !== "joining") times.push(this.#leaveBy);
-    switch (this.#state) {
-      case "closed":
-        return undefined;
-      case "joining":
-        times.push(this.#startedAt + this.#joinTimeout, this.#lastJoinAt + JOIN_RETRY);
-        break;
-      case "reconnecting":
-        times.push(this.#lastJoinAt + REJOIN_RETRY, this.#nextReport());
-        break;
-      case "connected": {
-        const oldest = this.#out.oldestSentAt();
-        times.push(
-          this.#lastHeard + this.#lostAfter,
-          this.#nextPing(),
-          this.#out.deadline(),
-          this.#in.ackDeadline(),
-          oldest === undefined ? undefined : oldest + this.#failAfter,
-        );
-      }
-    }
-    return Math.min(...times.filter((t): t is number => t !== undefined));
+    return nextDeadline(this.#timers[this.#state]);
   }
 
-  /** Heartbeats every `heartbeat` ms when idle, four times as often while an answer is overdue. */
-  #nextPing(): number {
-    const next = this.#lastSent + this.#heartbeat;
-    const overdue = this.#lastHeard + this.#heartbeat;
-    return overdue < next ? Math.max(this.#lastSent + this.#heartbeat / 4, overdue) : next;
+  /** Every timer, per state, in the order their work must happen. */
+  #timerTable(): Record<SessionState, Timer[]> {
+    const leaveBy: Timer = {
+      name: "leave-by",
+      at: () => this.#leaveBy,
+      fire: () => this.#close("left"),
+    };
+    const giveUp: Timer = {
+      name: "give-up",
+      at: () => this.#startedAt + this.#joinTimeout,
+      fire: (now) => {
+        this.#output.report({ type: "unreachable", after: now - this.#startedAt });
+        this.#close("unreachable");
+      },
+    };
+    const retryJoin = (name: string, every: number): Timer => ({
+      name,
+      at: () => this.#lastJoinAt + every,
+      fire: (now) => this.#sendJoin(now),
+    });
+    return {
+      closed: [],
+      joining: [giveUp, retryJoin("retry-join", JOIN_RETRY)],
+      reconnecting: [
+        leaveBy,
+        {
+          name: "report-failed",
+          at: () => this.#outbox.nextOverdue(this.#failAfter),
+          fire: (now) =>
+            this.#outbox.reportOverdue(now, this.#failAfter, "the server is not answering"),
+        },
+        retryJoin("rejoin", REJOIN_RETRY),
+      ],
+      connected: [
+        leaveBy,
+        {
+          name: "server-silent",
+          at: () => this.#heartbeat.lostAt(),
+          fire: (now) => this.#reconnect("no answer from the server", now),
+        },
+        {
+          name: "unacknowledged",
+          at: () => {
+            const oldest = this.#streams.oldestSentAt();
+            return oldest === undefined ? undefined : oldest + this.#failAfter;
+          },
+          fire: (now) => this.#reconnect("the server stopped acknowledging", now),
+        },
+        ...this.#streams.timers,
+        {
+          name: "ping",
+          at: () => this.#heartbeat.nextPing(),
+          fire: (now) => this.#send(encodeFrame({ type: "ping", t: now }), now),
+        },
+      ],
+    };
   }
 
-  #message(body: Extract<Body, { text: string }>, now: number): number {
+  #message(body: Extract<RequestBody, { text: string }>, now: number): void {
     if (body.text.trim() === "") throw new RangeError("Cannot send an empty message");
     const size = utf8Length(body.text);
     if (size > MAX_TEXT_BYTES) {
@@ -440,18 +406,7 @@ export class Session {
       );
     }
     this.#assertOpen();
-    const id = ++this.#messages;
-    const wire = `${this.#client}-${id}`;
-    const parts = splitPayload<Body>({ ...body, id: wire }).map((part, i, all) => ({
-      body: part,
-      message: id,
-      last: i === all.length - 1,
-    }));
-    this.#pending.set(id, { text: body.text, wire, parts, since: now, reported: false });
-    this.#byWire.set(wire, id);
-    this.#events.push({ type: "pending", id, text: body.text });
-    for (const part of parts) this.#request(part, now);
-    return id;
+    for (const part of this.#outbox.add(body, now)) this.#request(part, now);
   }
 
   /** Requests are refused once leaving has begun: the leave must stay the last one. */
@@ -467,30 +422,19 @@ export class Session {
       this.#queue.push(outgoing);
       return;
     }
-    this.#out.push(outgoing);
-    this.#flush(now);
-  }
-
-  #sendAck(now: number): void {
-    const ack = this.#in.takeAck(now);
-    if (ack) this.#send(encodeFrame({ type: "ack", ...ack }), now);
-  }
-
-  #flush(now: number): void {
-    for (const [n, outgoing] of this.#out.transmit(now)) {
-      this.#send(encodeFrame({ ...outgoing.body, n } as ClientFrame), now);
-    }
+    this.#streams.push(outgoing);
+    this.#streams.flush(now);
   }
 
   #pushLeave(now: number): void {
-    this.#leaveN = this.#out.push({ body: { type: "leave" } });
-    this.#flush(now);
+    this.#leaveN = this.#streams.push({ body: { type: "leave" } });
+    this.#streams.flush(now);
   }
 
   #deliver(part: ServerEvent): void {
     let event;
     try {
-      event = this.#assembler.add(part);
+      event = this.#streams.assemble(part);
     } catch {
       this.dropped++;
       return;
@@ -501,12 +445,10 @@ export class Session {
       this.#lastSeq = event.seq;
       if (event.type === "rename" && event.from === this.#nick) this.#nick = event.nick;
     }
-    if ("id" in event && event.id !== undefined) {
-      // Seeing my message in the room proves delivery, even if its ack was lost.
-      const id = this.#byWire.get(event.id);
-      if (id !== undefined) this.#delivered(id);
-    }
-    this.#events.push(event);
+    if ("id" in event && event.id !== undefined) this.#outbox.seen(event.id);
+    this.#roster.apply(event);
+    if (event.type === "members" && event.roster) return; // sent unasked, for the list only
+    this.#output.report(event);
   }
 
   #welcome(frame: Extract<ServerFrame, { type: "welcome" }>, now: number): void {
@@ -516,11 +458,12 @@ export class Session {
     this.#state = "connected";
     this.#nick = frame.nick;
     this.#room = frame.room;
-    this.#heartbeat = frame.heartbeat;
+    this.#heartbeat.welcome(frame.heartbeat, frame.timeout, now);
+    this.#roster.reset(frame.nick);
     // A server that restarted without its transcript numbers events afresh.
     if (frame.epoch !== this.#epoch) this.#lastSeq = 0;
     this.#epoch = frame.epoch;
-    this.#events.push({
+    this.#output.report({
       type: "connected",
       nick: frame.nick,
       requested: this.#requested,
@@ -529,98 +472,45 @@ export class Session {
       reconnected: this.#everConnected,
     });
     this.#everConnected = true;
-    for (const outgoing of this.#queue) this.#out.push(outgoing);
+    for (const outgoing of this.#queue) this.#streams.push(outgoing);
     this.#queue = [];
     if (this.#leaveBy !== undefined) {
       this.#leaveBy = Math.max(this.#leaveBy, now + this.#leaveTimeout);
       this.#pushLeave(now);
     }
-    this.#flush(now);
+    this.#streams.flush(now);
   }
 
   #acked(n: number, sack: readonly number[], now: number): void {
-    const acked = this.#out.ack(n, sack, now);
-    if (acked === undefined) return;
-    for (const [, outgoing] of acked) {
-      if (outgoing.last) this.#delivered(outgoing.message!);
-    }
+    for (const [, outgoing] of this.#streams.ack(n, sack, now) ?? []) this.#outbox.acked(outgoing);
     // The leave is the last request: once nothing is unacknowledged, the server has handled it.
-    if (this.#leaveN !== undefined && this.#out.unacked === 0) return this.#close("left");
-    this.#flush(now);
+    if (this.#leaveN !== undefined && this.#streams.unacked === 0) this.#close("left");
   }
 
   /**
-   * Starts over with a new stream. Messages sent and not acknowledged are
-   * reported as not delivered, and sent again whole after rejoining: the
-   * server relays each message id once, so none can appear twice.
+   * Starts over with a new stream, carrying over what the old one did not
+   * get acknowledged (see {@linkcode Outbox.carryOver}).
    */
   #reconnect(reason: string, now: number): void {
     if (this.#state !== "connected") return;
     if (this.#leaveBy !== undefined) return this.#close("left");
-    const resend: Outgoing[] = [];
-    const requeued = new Set<number>();
-    for (const { payload, sent } of this.#out.drain()) {
-      const id = payload.message;
-      if (id === undefined) {
-        if (payload.body.type !== "leave") resend.push(payload);
-        continue;
-      }
-      const message = this.#pending.get(id);
-      if (message === undefined || requeued.has(id)) continue; // delivered, or already requeued
-      if (sent) this.#report(id, "not acknowledged by the server");
-      requeued.add(id);
-      resend.push(...message.parts);
-    }
-    this.#queue = [...resend, ...this.#queue];
-    for (const message of this.#pending.values()) message.since = Math.max(message.since, now);
+    this.#queue = [...this.#outbox.carryOver(this.#streams.drain(), now), ...this.#queue];
     this.#state = "reconnecting";
-    this.#events.push({ type: "reconnecting", reason });
+    this.#output.report({ type: "reconnecting", reason });
     this.#startJoin(now);
   }
 
-  #delivered(id: number): void {
-    const message = this.#pending.get(id);
-    if (message === undefined) return;
-    this.#pending.delete(id);
-    this.#byWire.delete(message.wire);
-    this.#events.push({ type: "delivered", id });
-  }
-
-  /** Reports a message as not delivered (once); it stays queued while the session lives. */
-  #report(id: number, reason: string): void {
-    const message = this.#pending.get(id);
-    if (message === undefined || message.reported) return;
-    message.reported = true;
-    this.#events.push({ type: "failed", id, text: message.text, reason });
-  }
-
-  /** The first time a message queued while reconnecting has waited `failAfter`. */
-  #nextReport(): number | undefined {
-    let soonest: number | undefined;
-    for (const message of this.#pending.values()) {
-      if (!message.reported) {
-        soonest = Math.min(soonest ?? Infinity, message.since + this.#failAfter);
-      }
-    }
-    return soonest;
-  }
-
   #close(why: "left" | "refused" | "unreachable"): void {
-    const reason = why === "left" ? "still unacknowledged on leaving" : why;
-    for (const id of this.#pending.keys()) this.#report(id, reason);
-    this.#pending.clear();
-    this.#byWire.clear();
-    this.#out.drain();
+    this.#outbox.abandon(why === "left" ? "still unacknowledged on leaving" : why);
+    this.#streams.drain();
     this.#queue = [];
     this.#state = "closed";
-    if (why === "left") this.#events.push({ type: "left", ...this.counters });
+    if (why === "left") this.#output.report({ type: "left", ...this.counters });
   }
 
   #startJoin(now: number): void {
     this.#token = this.#randomToken();
-    this.#out = new StreamSender(this.#streamOptions);
-    this.#in = new StreamReceiver();
-    this.#assembler = new Assembler();
+    this.#streams.renew();
     this.#leaveN = undefined;
     this.#sendJoin(now);
   }
@@ -632,8 +522,8 @@ export class Session {
   }
 
   #send(data: Uint8Array, now: number): void {
-    this.#transmits.push({ to: this.#server, data });
-    this.#lastSent = now;
+    this.#output.send(this.#server, data);
+    this.#heartbeat.sent(now);
   }
 
   #randomToken(): string {

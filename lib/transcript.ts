@@ -1,19 +1,15 @@
 /**
- * The room transcript file (`server.ts --log FILE`): one room event per line
- * as JSON, appended as events happen, read back on start so history and
- * sequence numbers continue. A header line
- * `{"udpchat":"transcript","epoch":…}` names the room's epoch, which a
- * restored room keeps.
- *
- * Writes are synchronous on purpose: the server writes an event before it
- * sends anything for it, so a message is on disk before its sender is told
- * it was delivered.
+ * The room transcript's format (`server.ts --log FILE`): one room event per
+ * line as JSON, after a header line `{"udpchat":"transcript","epoch":…}`
+ * naming the room's epoch, which a restored room keeps. Reading and writing
+ * the file is `io/transcript_file.ts`.
  *
  * @module
  */
 
-import { FrameError, type RoomEvent } from "./frame.ts";
 import { decodeRoomEvent } from "./decode.ts";
+import type { RoomEvent } from "./frame.ts";
+import { FrameError } from "./frame_error.ts";
 
 /**
  * Reads a transcript's text.
@@ -57,64 +53,32 @@ export function parseTranscript(
 }
 
 /**
- * A transcript file open for appending.
+ * The header line of a new transcript.
+ *
+ * @param epoch The room's epoch.
+ * @param created When the file was made, in ms since 1970.
+ * @returns The line, without its newline.
  */
-export class TranscriptFile {
-  readonly #file: Deno.FsFile;
-  readonly #encoder = new TextEncoder();
+export function transcriptHeader(epoch: string, created: number): string {
+  return JSON.stringify({ udpchat: "transcript", epoch, created });
+}
 
-  private constructor(file: Deno.FsFile) {
-    this.#file = file;
-  }
-
-  /**
-   * Opens (creating if needed) a transcript and reads what it holds.
-   *
-   * @param path The file.
-   * @param epoch The epoch to record if the file does not name one yet.
-   * @returns The open file, its events and the room's epoch.
-   * @throws {Deno.errors.PermissionDenied} And other file-system errors, for the caller to explain.
-   */
-  static open(
-    path: string,
-    epoch: string,
-  ): { file: TranscriptFile; events: RoomEvent[]; skipped: number; epoch: string } {
-    let text = "";
-    try {
-      text = Deno.readTextFileSync(path);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
-    const file = Deno.openSync(path, { append: true, create: true });
-    // A crash may have cut the last line: start ours on a fresh one.
-    if (text !== "" && !text.endsWith("\n")) file.writeSync(new TextEncoder().encode("\n"));
-    const transcript = new TranscriptFile(file);
-    const parsed = parseTranscript(text);
-    if (parsed.epoch === undefined) {
-      transcript.#write(JSON.stringify({ udpchat: "transcript", epoch, created: Date.now() }));
-    }
-    return { file: transcript, ...parsed, epoch: parsed.epoch ?? epoch };
-  }
-
-  /**
-   * Appends an event and returns once the bytes are handed to the OS.
-   *
-   * @param event The room event.
-   */
-  append(event: RoomEvent): void {
-    const { history: _history, ...stored } = event as RoomEvent & { history?: boolean };
-    this.#write(JSON.stringify(stored));
-  }
-
-  #write(line: string): void {
-    const bytes = this.#encoder.encode(line + "\n");
-    for (let written = 0; written < bytes.length;) {
-      written += this.#file.writeSync(bytes.subarray(written));
-    }
-  }
-
-  /** Closes the file. */
-  close(): void {
-    this.#file.close();
-  }
+/**
+ * The line recording a room event: the event as sent, without `history`.
+ *
+ * @param event The room event.
+ * @returns The line, without its newline.
+ *
+ * @example Usage
+ * ```ts
+ * import { transcriptLine } from "./transcript.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const line = transcriptLine({ type: "join", seq: 1, nick: "a", time: 0, history: true });
+ * equal(line, '{"type":"join","seq":1,"nick":"a","time":0}');
+ * ```
+ */
+export function transcriptLine(event: RoomEvent): string {
+  const { history: _history, ...stored } = event;
+  return JSON.stringify(stored);
 }

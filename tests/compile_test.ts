@@ -16,6 +16,27 @@ if (!denort) {
   );
 }
 
+/** Reads a program's output until a line contains `text`, failing after `ms`; then lets go of it. */
+async function waitForLine(stream: ReadableStream<Uint8Array>, text: string, ms = 10_000) {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let seen = "";
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`No '${text}' within ${ms} ms: ${seen}`)), ms);
+  });
+  try {
+    while (!seen.includes(text)) {
+      const { value, done } = await Promise.race([reader.read(), timeout]);
+      if (done) throw new Error(`The program ended without printing '${text}': ${seen}`);
+      seen += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    clearTimeout(timer);
+    reader.releaseLock();
+  }
+}
+
 async function run(binary: string, args: string[], stdin?: string) {
   const child = new Deno.Command(binary, {
     args,
@@ -50,7 +71,7 @@ Deno.test({
         "--no-discovery",
       ]);
       try {
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await waitForLine(serving.stdout, "listening on");
         const chat = await (await run(
           client,
           [`127.0.0.1:${port}`, "--nick", "bin", "--json"],

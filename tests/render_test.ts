@@ -1,7 +1,8 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { ChatView, nickColor } from "../lib/chat_view.ts";
 import { LineEditor } from "../lib/editor.ts";
-import { describeEvent, jsonLine, sanitize } from "../lib/format.ts";
+import { describeEvent, jsonLine } from "../lib/format.ts";
+import { sanitize } from "../lib/sanitize.ts";
 import { parseKeys } from "../lib/keys.ts";
 import { renderScreen, type ScreenState, wrapLine } from "../lib/render.ts";
 import { displayWidth, graphemes } from "../lib/width.ts";
@@ -145,7 +146,9 @@ Deno.test("describeEvent() and jsonLine() render each event for people and progr
 });
 
 Deno.test("ChatView colours nicknames stably, marks mine, highlights mentions and tracks delivery", () => {
-  equal(nickColor("bob"), nickColor("bob"));
+  // Members are told apart by colour: a dozen nicks get many different ones.
+  const nicks = ["ann", "ben", "cat", "dan", "eve", "fay", "gus", "hal", "ivy", "jo", "kim", "lu"];
+  ok(new Set(nicks.map(nickColor)).size >= 6);
   const view = new ChatView();
   const ring = view.apply(
     { type: "msg", seq: 1, from: "bob", text: "hey Alice!", time: 0 },

@@ -1,5 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { type Address, encodeFrame } from "../lib/frame.ts";
+import type { Address } from "../lib/address.ts";
+import { encodeFrame } from "../lib/frame.ts";
 import { Room } from "../lib/room.ts";
 import { ACK_DELAY } from "../lib/stream.ts";
 
@@ -190,16 +191,19 @@ Deno.test("Room answers bad frames with rate-limited errors and changes nothing"
   const room = new Room();
   join(room, "alice", 1);
   drain(room);
-  for (let i = 0; i < 20; i++) {
-    room.receive(encoder.encode('{"udpchat":7,"type":"msg"}'), at(9), 1);
-  }
+  const bad = encoder.encode('{"udpchat":7,"type":"msg"}');
+  for (let i = 0; i < 20; i++) room.receive(bad, at(9), 1);
   const errors = drain(room).get(9) as Json[];
-  equal(errors.length, 5);
+  ok(errors.length >= 1 && errors.length < 20, `${errors.length} answers to 20 bad frames`);
   equal(errors[0].code, "unsupported-version");
+  room.receive(bad, at(9), 1);
+  equal(drain(room).get(9), undefined, "a flood is not answered frame for frame");
+  room.receive(bad, at(9), 2001);
+  equal((drain(room).get(9) as Json[]).length, 1, "answered again once the flood stops");
   room.receive(encoder.encode('{"udpchat":1,"type":"teleport"}'), at(10), 1);
   equal((drain(room).get(10) as Json[])[0].code, "unknown-type");
   deepEqual(room.members, ["alice"]);
-  equal(room.stats.badFrame, 21);
+  equal(room.stats.badFrame, 23, "every bad frame counted");
 });
 
 Deno.test("Room drops garbage, oversize datagrams and forged acks, counting them", () => {
@@ -253,7 +257,7 @@ Deno.test("Room removes a silent legacy member after the legacy timeout", () => 
   deepEqual(room.members, []);
 });
 
-Deno.test("Room replays recent history to a late joiner, marked as history", () => {
+Deno.test("Room sends a joiner the roster, then recent history marked as history", () => {
   const room = new Room({ history: 2 });
   join(room, "alice", 1);
   for (let n = 1; n <= 3; n++) {
@@ -261,7 +265,9 @@ Deno.test("Room replays recent history to a late joiner, marked as history", () 
   }
   drain(room);
   join(room, "bob", 2, 10);
-  const got = events(drain(room), 2).map((e) => [e.type, e.text ?? e.nick, e.history]);
+  const [roster, ...rest] = events(drain(room), 2);
+  deepEqual([roster.type, roster.members, roster.roster], ["members", ["alice", "bob"], true]);
+  const got = rest.map((e) => [e.type, e.text ?? e.nick, e.history]);
   deepEqual(got, [["msg", "m2", true], ["msg", "m3", true], ["join", "bob", undefined]]);
 });
 
@@ -299,4 +305,41 @@ Deno.test("Room relays a message id only once, however often it is resent", () =
   // The renewed stream carries the unacknowledged copy again (same seq); no second message.
   const relayed = events(drain(room), 1).filter((e) => e.type === "msg");
   deepEqual([...new Set(relayed.map((e) => e.seq))], [2]);
+});
+
+Deno.test("Room removes a member that stops acknowledging once its backlog overflows; the rest stay", () => {
+  const room = new Room({ maxBacklog: 50 });
+  join(room, "reader", 1);
+  join(room, "stuck", 2);
+  drain(room);
+  const heard: Json[] = [];
+  for (let n = 1; n <= 60; n++) {
+    room.receive(encodeFrame({ type: "msg", n, text: `m${n}` }), at(1), n);
+    // The reader acknowledges everything it gets; "stuck" never does.
+    const got = events(drain(room), 1);
+    heard.push(...got);
+    if (got.length > 0) {
+      room.receive(encodeFrame({ type: "ack", n: got.at(-1)!.n as number, sack: [] }), at(1), n);
+    }
+  }
+  deepEqual(room.members, ["reader"]);
+  const leaves = heard.filter((e) => e.type === "leave").map((e) => [e.nick, e.reason]);
+  deepEqual(leaves, [["stuck", "overload"]]);
+  equal(heard.filter((e) => e.type === "msg").length, 60, "the reader lost nothing");
+});
+
+Deno.test("Room refuses joins beyond its size with room-full, for v1 and legacy alike", () => {
+  const room = new Room({ maxMembers: 2 });
+  join(room, "ann", 1);
+  join(room, "ben", 2);
+  drain(room);
+  join(room, "cat", 3);
+  const [refused] = drain(room).get(3) as Json[];
+  deepEqual([refused.type, refused.code], ["refused", "room-full"]);
+  room.receive(encoder.encode("hello from nc"), at(4), 1);
+  deepEqual(room.members, ["ann", "ben"]);
+  // A place frees up: the next join gets in.
+  room.receive(encodeFrame({ type: "leave", n: 1 }), at(2), 2);
+  join(room, "cat", 3, 3);
+  deepEqual(room.members, ["ann", "cat"]);
 });

@@ -151,7 +151,7 @@ Deno.test("Session reports a message lost in a server crash as failed, then deli
   net.serverUp = true;
   ok(net.run(() => messages(bob).length === 1 && alice.session.pending === 0, 10_000));
   equal(count(alice, "delivered"), 1);
-  ok(net.run(() => false, 3000) === false);
+  ok(!net.run(() => messages(bob).length > 1, 3000), "no second copy arrives later");
   deepEqual(messages(bob).map((l) => l.split(" ").slice(3).join(" ")), ["sent into the crash"]);
 });
 
@@ -169,7 +169,36 @@ Deno.test("Session never shows a message twice when only its ack was lost before
   ok(net.run(() => alice.session.state === "reconnecting", 15_000));
   deaf = false;
   ok(net.run(() => alice.session.state === "connected" && alice.session.pending === 0, 10_000));
-  net.run(() => false, 2000);
+  ok(!net.run(() => messages(bob).length > 1 || messages(alice).length > 1, 2000));
   equal(messages(bob).length, 1);
   equal(messages(alice).length, 1);
+});
+
+Deno.test("Session knows who is in the room from the roster and live events, without asking", () => {
+  const net = new SimNet({ seed: 11, loss: 0.2, delay: [1, 5] });
+  const [alice, bob] = [net.join("alice"), net.join("bob")];
+  ok(net.run(connected(net)));
+  ok(net.run(() => alice.session.members.length === 2 && bob.session.members.length === 2));
+  deepEqual(bob.session.members, ["alice", "bob"], "a late joiner gets the roster");
+  const carol = net.join("carol");
+  net.act(bob, (s, now) => s.rename("robert", now));
+  ok(net.run(() => carol.session.members.includes("robert") && alice.session.members.length === 3));
+  deepEqual(alice.session.members, ["alice", "carol", "robert"]);
+  net.act(carol, (s, now) => s.leave(now));
+  ok(net.run(() => alice.session.members.length === 2));
+  deepEqual(alice.session.members, ["alice", "robert"]);
+  // The roster is for the list, not an answer to show; only asking shows one.
+  equal(count(alice, "members"), 0);
+  net.act(alice, (s, now) => s.who(now));
+  ok(net.run(() => count(alice, "members") === 1));
+});
+
+Deno.test("Session notices a silent server within the server's own timeout when that is shorter", () => {
+  const net = new SimNet({ room: { timeout: 3000, heartbeat: 750 } });
+  const alice = net.join("alice");
+  ok(net.run(connected(net)));
+  const lost = net.now;
+  net.serverUp = false;
+  ok(net.run(() => alice.session.state === "reconnecting", 10_000));
+  ok(net.now - lost <= 3000, `noticed after ${net.now - lost} ms, not the default 8 s`);
 });

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Address } from "../lib/frame.ts";
+import type { Address } from "../lib/address.ts";
 import { Room, type RoomOptions } from "../lib/room.ts";
 import { Session, type SessionEvent, type SessionOptions } from "../lib/session.ts";
 

@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { ACK_DELAY, RECEIVE_AHEAD, StreamReceiver, StreamSender } from "../lib/stream.ts";
 
 Deno.test("StreamSender keeps at most a window of payloads in flight", () => {
@@ -69,4 +69,44 @@ Deno.test("StreamReceiver coalesces acknowledgements of in-order payloads", () =
   deepEqual(receiver.takeAck(20), { n: 10, sack: [] }); // every 8th goes at once
   receiver.receive(10, 10, 30);
   deepEqual(receiver.takeAck(30), { n: 10, sack: [] }); // a duplicate: the sender missed our ack
+});
+
+Deno.test("StreamSender paces a burst with AIMD: grows on acks, halves on loss, never below a floor", () => {
+  const sender = new StreamSender<number>({ window: 64, initialRto: 100 });
+  for (let i = 1; i <= 2000; i++) sender.push(i);
+  const first = sender.transmit(0).length;
+  ok(first > 0 && first < 64, `a burst starts below the ceiling: ${first}`);
+  // Slow start: a round trip of acks lets the next round be larger…
+  sender.ack(first, [], 10);
+  const second = sender.transmit(10).length;
+  ok(second > first, `${second} > ${first}`);
+  // …up to the configured window.
+  let acked = first + second;
+  sender.ack(acked, [], 20);
+  equal(sender.transmit(20).length, 64);
+  // One loss in that round: everything after it arrives (sack), the hole goes again at once,
+  // and the window halves: the next round is smaller.
+  const sack = Array.from({ length: 63 }, (_, i) => acked + 2 + i);
+  sender.ack(acked, sack, 30);
+  deepEqual(sender.transmit(30).map(([n]) => n), [acked + 1], "only the retransmission");
+  acked += 64;
+  sender.ack(acked, [], 40);
+  const afterLoss = sender.transmit(40).length;
+  ok(afterLoss < 64 && afterLoss >= 16, `after a loss: ${afterLoss}`);
+  // Losing every round (nothing acknowledged until all timed out) halves it each time, but
+  // never below a floor of 16 in flight.
+  let now = 1000;
+  let burst = afterLoss;
+  const sizes: number[] = [];
+  for (let round = 0; round < 6; round++) {
+    now += 1000;
+    sender.transmit(now); // everything in flight timed out: retransmitted, counted as lost
+    acked += burst;
+    sender.ack(acked, [], now + 1);
+    burst = sender.transmit(now + 1).length;
+    sizes.push(burst);
+  }
+  ok(sizes[0] < afterLoss, `halved: ${sizes}`);
+  const inFlight = sizes.at(-1)!;
+  equal(inFlight, 16, `floor: ${sizes}`);
 });

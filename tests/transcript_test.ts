@@ -1,5 +1,6 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { parseTranscript, TranscriptFile } from "../lib/transcript.ts";
+import { TranscriptFile } from "../lib/io/transcript_file.ts";
+import { parseTranscript } from "../lib/transcript.ts";
 
 Deno.test("parseTranscript() reads events and the epoch, skipping a line cut short", () => {
   const text = [

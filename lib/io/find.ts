@@ -1,12 +1,18 @@
 /**
- * Discovery's I/O: sends probes from a broadcast-capable socket for about two
- * seconds and returns the servers that answered.
+ * Discovery's I/O: sends probes from a broadcast-capable socket for
+ * `DISCOVERY_WINDOW` ms and returns the servers that answered.
  *
  * @module
  */
 
-import { DISCOVERY_PORT, type FoundServer, probeTargets, ServerFinder } from "./discovery.ts";
-import { sanitize } from "./format.ts";
+import {
+  DISCOVERY_PORT,
+  DISCOVERY_WINDOW,
+  type FoundServer,
+  probeTargets,
+  ServerFinder,
+} from "../discovery.ts";
+import { sanitize } from "../sanitize.ts";
 import { UdpEndpoint } from "./udp.ts";
 
 /** IPv4 interfaces as `address/prefix`; none without the permission to list them. */
@@ -36,7 +42,7 @@ export async function findServers(port: number = DISCOVERY_PORT): Promise<FoundS
   const finder = new ServerFinder(probeTargets(interfaceCidrs(), port), Date.now(), nonce);
   const endpoint = new UdpEndpoint(conn, finder, () => {});
   const running = endpoint.run();
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await new Promise((resolve) => setTimeout(resolve, DISCOVERY_WINDOW));
   await endpoint.close();
   await running;
   return finder.servers;

@@ -7,13 +7,12 @@
  * @module
  */
 
-import { ChatView } from "./chat_view.ts";
-import { runLine } from "./commands.ts";
-import { LineEditor } from "./editor.ts";
-import { parseKeys } from "./keys.ts";
-import { renderScreen } from "./render.ts";
-import type { Session, SessionEvent } from "./session.ts";
-import type { ChatUi, Pump } from "./ui.ts";
+import { ChatView } from "../chat_view.ts";
+import { LineEditor } from "../editor.ts";
+import { parseKeys } from "../keys.ts";
+import { renderScreen } from "../render.ts";
+import type { SessionEvent } from "../session.ts";
+import type { ChatControl, ChatUi } from "./ui.ts";
 
 const ENTER = "\x1b[?1049h\x1b[H\x1b[2J";
 const LEAVE = "\x1b[?25h\x1b[?1049l";
@@ -28,12 +27,11 @@ export interface TuiOptions {
 
 /** The full-screen user interface. */
 export class Tui implements ChatUi {
-  readonly #session: Session;
+  readonly #control: ChatControl;
   readonly #options: TuiOptions;
   readonly #view = new ChatView();
   readonly #editor = new LineEditor();
   readonly #encoder = new TextEncoder();
-  #endpoint: Pump | undefined;
   #size = { columns: 80, rows: 24 };
   #scroll = 0;
   #maxScroll = 0;
@@ -46,31 +44,24 @@ export class Tui implements ChatUi {
   /**
    * Creates the interface; {@linkcode Tui.run} takes over the terminal.
    *
-   * @param session The session to show and drive.
+   * @param control The loop to hand lines to.
    * @param options Status line and colour settings.
    */
-  constructor(session: Session, options: TuiOptions) {
-    this.#session = session;
+  constructor(control: ChatControl, options: TuiOptions) {
+    this.#control = control;
     this.#options = options;
   }
 
-  show(events: SessionEvent[]): void {
-    const now = Date.now();
+  show(events: readonly SessionEvent[], now: number): void {
     let bell = false;
     for (const event of events) {
-      bell = this.#view.apply(event, this.#session.nick, now) || bell;
-      if (event.type === "connected" && !this.#leaving) {
-        this.#view.expectQuietMembers();
-        this.#session.who(now); // fills the member count
-        this.#endpoint?.pump();
-      }
+      bell = this.#view.apply(event, this.#control.session.nick, now) || bell;
     }
     if (bell) this.#write("\x07");
     this.#scheduleDraw();
   }
 
-  async run(endpoint: Pump): Promise<void> {
-    this.#endpoint = endpoint;
+  async run(): Promise<void> {
     Deno.stdin.setRaw(true);
     this.#active = true;
     this.#write(ENTER);
@@ -108,15 +99,14 @@ export class Tui implements ChatUi {
   }
 
   #key(key: ReturnType<typeof parseKeys>[number]): void {
-    const now = Date.now();
     switch (key.type) {
       case "enter": {
         const line = this.#editor.submit();
         if (this.#leaving) return;
-        const result = runLine(this.#session, line, now);
+        const result = this.#control.submit(line);
+        const now = this.#control.now();
         for (const notice of result.notices) this.#view.notice(notice, now, result.error);
         this.#scroll = 0;
-        this.#endpoint?.pump();
         if (result.quit) this.#leaving = true;
         return;
       }
@@ -142,8 +132,7 @@ export class Tui implements ChatUi {
   #leave(): void {
     if (this.#leaving) return;
     this.#leaving = true;
-    this.#session.leave(Date.now());
-    this.#endpoint?.pump();
+    this.#control.leave();
     this.#draw();
   }
 
@@ -162,14 +151,14 @@ export class Tui implements ChatUi {
   }
 
   #status(): string {
-    const session = this.#session;
+    const session = this.#control.session;
     const state = this.#leaving ? "leaving…" : {
       joining: "connecting…",
       connected: "connected",
       reconnecting: "reconnecting…",
       closed: "closed",
     }[session.state];
-    const members = this.#view.members.size;
+    const members = session.members.length;
     const parts = [
       "udpchat",
       session.room || "…",
@@ -199,7 +188,7 @@ export class Tui implements ChatUi {
       lines: this.#view.lines(),
       scroll: this.#scroll,
       status: [{ text: status.padEnd(columns), style: { inverse: true } }],
-      prompt: `${this.#session.nick}> `,
+      prompt: `${this.#control.session.nick}> `,
       input: this.#editor.chars,
       cursor: this.#editor.cursor,
       color: this.#options.color,

@@ -1,25 +1,13 @@
 /**
- * The only place that touches sockets and timers: it feeds a sans-I/O state
- * machine (the server's {@linkcode Room} or the client's session) with
- * datagrams from a `Deno.DatagramConn` and with the clock, and puts what the
- * machine wants sent on the wire.
+ * The one socket loop and timer: it feeds a sans-I/O state machine (see
+ * `machine.ts` for the contract) with datagrams from a `Deno.DatagramConn`
+ * and with the clock, and puts what the machine wants sent on the wire.
  *
  * @module
  */
 
-import type { Address, Transmit } from "./frame.ts";
-
-/** What {@linkcode UdpEndpoint} drives: see the `Room` and `Session` docs for the contract. */
-export interface Machine<E> {
-  /** Handles a datagram; must not retain `data`, whose buffer is reused. */
-  receive(data: Uint8Array, from: Address, now: number): void;
-  /** Handles the passing of time. */
-  tick(now: number): void;
-  /** When `tick` should next run, if ever. */
-  deadline(): number | undefined;
-  /** Takes what to send and what happened since the last call. */
-  poll(): { transmits: Transmit[]; events: E[] };
-}
+import type { Address } from "../address.ts";
+import type { Machine } from "../machine.ts";
 
 /** Largest datagram the receive buffer holds; larger ones are cut and then refused as oversize. */
 const RECEIVE_BUFFER = 65_536;

@@ -6,10 +6,9 @@
  * @module
  */
 
-import { runLine } from "./commands.ts";
-import { clock, describeEvent, jsonLine } from "./format.ts";
-import type { Session, SessionEvent } from "./session.ts";
-import type { ChatUi, Pump } from "./ui.ts";
+import { clock, describeEvent, jsonLine } from "../format.ts";
+import type { SessionEvent } from "../session.ts";
+import type { ChatControl, ChatUi } from "./ui.ts";
 
 /** Yields stdin line by line, without line endings. */
 async function* stdinLines(): AsyncGenerator<string> {
@@ -24,44 +23,43 @@ async function* stdinLines(): AsyncGenerator<string> {
 
 /** Line-mode user interface. */
 export class LineUi implements ChatUi {
-  readonly #session: Session;
+  readonly #control: ChatControl;
   readonly #json: boolean;
 
   /**
    * Creates the line-mode interface.
    *
-   * @param session The session to show and drive.
+   * @param control The loop to hand lines to.
    * @param json Print JSON objects instead of text.
    */
-  constructor(session: Session, json: boolean) {
-    this.#session = session;
+  constructor(control: ChatControl, json: boolean) {
+    this.#control = control;
     this.#json = json;
   }
 
-  show(events: SessionEvent[]): void {
+  show(events: readonly SessionEvent[], now: number): void {
     for (const event of events) {
-      const text = this.#json ? jsonLine(event) : describeEvent(event, this.#session.nick);
-      if (text !== undefined) this.#print(text);
+      const text = this.#json ? jsonLine(event) : describeEvent(event, this.#control.session.nick);
+      if (text !== undefined) this.#print(text, now);
     }
   }
 
-  async run(endpoint: Pump): Promise<void> {
+  async run(): Promise<void> {
     for await (const line of stdinLines()) {
-      const result = runLine(this.#session, line, endpoint.now());
+      const result = this.#control.submit(line);
       for (const notice of result.notices) {
         const type = result.error ? "error" : "notice";
-        this.#print(this.#json ? JSON.stringify({ type, message: notice }) : notice);
+        const text = this.#json ? JSON.stringify({ type, message: notice }) : notice;
+        this.#print(text, this.#control.now());
       }
-      endpoint.pump();
       if (result.quit) return;
     }
-    this.#session.leave(endpoint.now()); // end of input
-    endpoint.pump();
+    this.#control.leave(); // end of input
   }
 
   restore(): void {}
 
-  #print(text: string): void {
-    console.log(this.#json ? text : `[${clock(Date.now())}] ${text}`);
+  #print(text: string, now: number): void {
+    console.log(this.#json ? text : `[${clock(now)}] ${text}`);
   }
 }

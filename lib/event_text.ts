@@ -1,0 +1,229 @@
+/**
+ * What an event says, in words: the one place that turns each event type
+ * into text. Every text output renders the result its own way — line mode and
+ * the server log with IRC-style markers (`<bob>`, `-->`, `!!!`), the
+ * full-screen client with colours, legacy members in the tutorial's
+ * `bob: hi` style — so a new event type is added here and nowhere else.
+ *
+ * All text is passed through {@linkcode sanitize}: whatever a member typed,
+ * it only prints.
+ *
+ * @module
+ */
+
+import type { LeaveReason } from "./frame.ts";
+import type { RoomLogEntry } from "./room_log.ts";
+import { sanitize } from "./sanitize.ts";
+import type { SessionEvent } from "./session.ts";
+
+/** Anything an output may be asked to show: a client's events or the server's log entries. */
+export type ShownEvent = SessionEvent | RoomLogEntry["event"];
+
+/**
+ * What kind of line an event makes, which decides its marker and style:
+ * member speech (`message`, `action`, `private`) or a notice.
+ */
+export type LineKind = "message" | "action" | "private" | "join" | "leave" | "info" | "error";
+
+/** A piece of a notice's sentence; `nick` marks a member's name. */
+export interface Part {
+  /** The text, sanitised. */
+  text: string;
+  /** Whether this piece is a nickname. */
+  nick?: boolean;
+}
+
+/** An event in words. */
+export interface EventText {
+  /** What kind of line it makes. */
+  kind: LineKind;
+  /** Who speaks, for `message`, `action` and `private`. */
+  from?: string;
+  /** To whom, for `private`. */
+  to?: string;
+  /** What was said, for speech; absent for a private message the server logs without text. */
+  body?: string;
+  /** The sentence of a notice (empty for speech). */
+  parts: Part[];
+  /** A room event replayed from history. */
+  history: boolean;
+  /** When it happened, if the event says (ms since 1970). */
+  time?: number;
+  /** The room sequence number, for room events. */
+  seq?: number;
+}
+
+const LEFT: Record<LeaveReason, string> = {
+  quit: "left",
+  timeout: "timed out",
+  closing: "left (server closing)",
+  overload: "was dropped (too far behind)",
+};
+
+/**
+ * Puts an event into words.
+ *
+ * @param event A session event or a server log entry's event.
+ * @returns Its text, or `undefined` for events that are not shown as a line
+ *   (delivery status, for instance).
+ *
+ * @example Usage
+ * ```ts
+ * import { eventText } from "./event_text.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const text = eventText({ type: "join", seq: 3, nick: "bob", time: 0 });
+ * deepEqual(text?.parts, [{ text: "bob", nick: true }, { text: " joined" }]);
+ * ```
+ */
+export function eventText(event: ShownEvent): EventText | undefined {
+  const s = sanitize;
+  const nick = (name: string): Part => ({ text: s(name), nick: true });
+  const plain = (text: string): Part => ({ text });
+  const base = {
+    history: "history" in event && event.history === true,
+    ...("time" in event ? { time: event.time } : {}),
+    ...("seq" in event ? { seq: event.seq } : {}),
+  };
+  const notice = (kind: LineKind, ...parts: Part[]): EventText => ({ kind, parts, ...base });
+  switch (event.type) {
+    case "msg":
+    case "action":
+      return {
+        kind: event.type === "msg" ? "message" : "action",
+        from: s(event.from),
+        body: s(event.text),
+        parts: [],
+        ...base,
+      };
+    case "pm":
+      return {
+        kind: "private",
+        from: s(event.from),
+        to: s(event.to),
+        ...("text" in event ? { body: s(event.text) } : {}),
+        parts: [],
+        ...base,
+      };
+    case "join":
+      return notice("join", nick(event.nick), plain(" joined"));
+    case "leave":
+      return notice("leave", nick(event.nick), plain(` ${LEFT[event.reason]}`));
+    case "rename":
+      return notice("info", nick(event.from), plain(" is now known as "), nick(event.nick));
+    case "members":
+      return notice(
+        "info",
+        plain(`${event.members.length} in the room: `),
+        ...event.members.flatMap((name, i) => i === 0 ? [nick(name)] : [plain(", "), nick(name)]),
+      );
+    case "error":
+      return notice("error", plain(s(event.message)));
+    case "refused":
+      return notice("error", plain(`the server refused to let you in: ${s(event.reason)}`));
+    case "failed":
+      return notice("error", plain(`not delivered (${event.reason}): ${s(event.text)}`));
+    case "connected":
+      return notice(
+        "info",
+        plain(`${event.reconnected ? "reconnected" : "joined"} "${s(event.room)}" as `),
+        nick(event.nick),
+        plain(event.reconnected ? "" : ` (${event.members} here; /help for commands)`),
+        plain(event.nick !== event.requested ? ` — '${s(event.requested)}' was taken` : ""),
+      );
+    case "reconnecting":
+      return notice("info", plain(`connection lost (${event.reason}); reconnecting…`));
+    case "closing":
+      return notice("info", plain("server closing"));
+    case "pending":
+    case "delivered":
+    case "unreachable":
+    case "left":
+      return undefined;
+  }
+}
+
+/** The marker that starts a notice line in text outputs. */
+export const MARKERS: Readonly<Record<LineKind, string>> = {
+  message: "",
+  action: "* ",
+  private: "",
+  join: "--> ",
+  leave: "<-- ",
+  info: "--- ",
+  error: "!!! ",
+};
+
+/**
+ * Who speaks, as a line shows it: `<bob>`, `* bob`, `[pm to ann]` or
+ * `[pm from bob]`.
+ *
+ * @param text The text of a `message`, `action` or `private` event.
+ * @param me My nickname, to tell my private messages from others'.
+ * @returns The label that goes before the body.
+ */
+export function speakerLabel(text: EventText, me?: string): string {
+  switch (text.kind) {
+    case "message":
+      return `<${text.from}>`;
+    case "private":
+      return text.from === me ? `[pm to ${text.to}]` : `[pm from ${text.from}]`;
+    default:
+      return `* ${text.from}`;
+  }
+}
+
+/**
+ * The IRC-style line for an event's text, as line mode and the server log
+ * show it: `<bob> hi`, `* bob waves`, `--> bob joined`, `!!! …`.
+ *
+ * @param text The event's text.
+ * @param me My nickname, to tell my private messages from others'.
+ * @returns One line, without a timestamp; `(earlier) ` starts replayed history.
+ *
+ * @example Usage
+ * ```ts
+ * import { eventText, ircLine } from "./event_text.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const text = eventText({ type: "msg", seq: 1, from: "bob", text: "hi", time: 0 })!;
+ * equal(ircLine(text, "alice"), "<bob> hi");
+ * ```
+ */
+export function ircLine(text: EventText, me?: string): string {
+  const earlier = text.history ? "(earlier) " : "";
+  if (text.from === undefined) {
+    return `${earlier}${MARKERS[text.kind]}${text.parts.map((part) => part.text).join("")}`;
+  }
+  if (text.body === undefined) return `[pm] ${text.from} -> ${text.to} (text not logged)`;
+  return `${earlier}${speakerLabel(text, me)} ${text.body}`;
+}
+
+/**
+ * The line a legacy (plain-text) member receives, in the original tutorial's
+ * style: `bob: hi` for speech, `* …` for everything else, ending in a newline.
+ *
+ * @param text The event's text.
+ * @returns The line.
+ *
+ * @example Usage
+ * ```ts
+ * import { eventText, legacyLine } from "./event_text.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const text = eventText({ type: "join", seq: 2, nick: "bob", time: 0 })!;
+ * equal(legacyLine(text), "* bob joined\n");
+ * ```
+ */
+export function legacyLine(text: EventText): string {
+  switch (text.kind) {
+    case "message":
+      return `${text.from}: ${text.body}\n`;
+    case "action":
+      return `* ${text.from} ${text.body}\n`;
+    case "private":
+      return `[pm] ${text.from}: ${text.body ?? ""}\n`;
+    default:
+      return `* ${text.parts.map((part) => part.text).join("")}\n`;
+  }
+}

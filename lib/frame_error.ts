@@ -1,0 +1,52 @@
+/**
+ * The error a datagram that cannot be accepted raises. It is caught and
+ * counted at the edge (`Room.receive`, `Session.receive`), never fatal.
+ *
+ * @module
+ */
+
+/** Machine-readable error codes carried by `error` and `refused` frames. */
+export type ErrorCode =
+  | "bad-frame"
+  | "unsupported-version"
+  | "unknown-type"
+  | "not-joined"
+  | "bad-nick"
+  | "nick-taken"
+  | "no-such-nick"
+  | "too-long"
+  | "room-full";
+
+/**
+ * A datagram that cannot be accepted. `code` says which rule it broke; the
+ * server answers v1 senders with it in an `error` frame.
+ *
+ * @example Usage
+ * ```ts
+ * import { decodeClientDatagram } from "./decode.ts";
+ * import { FrameError } from "./frame_error.ts";
+ * import { ok } from "node:assert/strict";
+ *
+ * try {
+ *   decodeClientDatagram(new TextEncoder().encode('{"udpchat":9,"type":"msg"}'));
+ * } catch (error) {
+ *   ok(error instanceof FrameError && error.code === "unsupported-version");
+ * }
+ * ```
+ */
+export class FrameError extends Error {
+  /** The rule the datagram broke, or `"garbage"` for bytes that are neither frame nor text. */
+  readonly code: ErrorCode | "garbage" | "oversize";
+
+  /**
+   * Creates the error.
+   *
+   * @param code The rule the datagram broke.
+   * @param message A sentence a person can act on.
+   */
+  constructor(code: ErrorCode | "garbage" | "oversize", message: string) {
+    super(message);
+    this.name = "FrameError";
+    this.code = code;
+  }
+}

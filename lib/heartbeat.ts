@@ -1,0 +1,94 @@
+/**
+ * Whether the server is still there, as the client sees it: a `ping` when
+ * the client has sent nothing for a heartbeat interval (four times as often
+ * while an answer is overdue), silence noticed after `lostAfter`, and the
+ * round-trip time measured from `pong`.
+ *
+ * @module
+ */
+
+/**
+ * The client's side of liveness.
+ *
+ * @example Usage
+ * ```ts
+ * import { Heartbeat } from "./heartbeat.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const heartbeat = new Heartbeat(8000);
+ * heartbeat.welcome(2000, 30_000, 0);
+ * heartbeat.sent(100);
+ * heartbeat.heard(100);
+ * equal(heartbeat.nextPing(), 2100); // one interval after the last datagram
+ * equal(heartbeat.lostAt(), 8100);
+ * heartbeat.welcome(2000, 3000, 200); // a server that forgets us sooner
+ * equal(heartbeat.lostAt(), 3200);
+ * ```
+ */
+export class Heartbeat {
+  readonly #lostAfterMost: number;
+  #interval = 2000;
+  #lostAfter: number;
+  #lastHeard = 0;
+  #lastSent = 0;
+  #rtt: number | undefined;
+
+  /**
+   * Creates the tracker.
+   *
+   * @param lostAfter Silence from the server this long means it is gone, in ms.
+   */
+  constructor(lostAfter: number) {
+    this.#lostAfterMost = this.#lostAfter = lostAfter;
+  }
+
+  /** The round-trip time measured by the last `pong`, in ms. */
+  get rtt(): number | undefined {
+    return this.#rtt;
+  }
+
+  /**
+   * Takes the server's settings from its `welcome`.
+   *
+   * @param interval How often to ping when idle, in ms.
+   * @param timeout After this much silence the server forgets us, so waiting longer is pointless.
+   * @param now The current time in ms.
+   */
+  welcome(interval: number, timeout: number, now: number): void {
+    this.#interval = interval;
+    this.#lostAfter = Math.min(this.#lostAfterMost, timeout);
+    this.#lastHeard = now;
+  }
+
+  /** Notes a valid datagram from the server. */
+  heard(now: number): void {
+    this.#lastHeard = now;
+  }
+
+  /** Notes a datagram sent to the server. */
+  sent(now: number): void {
+    this.#lastSent = now;
+  }
+
+  /**
+   * Measures the round trip from a `pong`.
+   *
+   * @param t The time our `ping` carried.
+   * @param now The current time in ms.
+   */
+  pong(t: number, now: number): void {
+    this.#rtt = Math.max(0, now - t);
+  }
+
+  /** When the server counts as gone if it stays silent. */
+  lostAt(): number {
+    return this.#lastHeard + this.#lostAfter;
+  }
+
+  /** When to send the next `ping`. */
+  nextPing(): number {
+    const next = this.#lastSent + this.#interval;
+    const overdue = this.#lastHeard + this.#interval;
+    return overdue < next ? Math.max(this.#lastSent + this.#interval / 4, overdue) : next;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The transcript file on disk: read on start, appended as events happen.
+ *
+ * Writes are synchronous on purpose: the server writes an event before it
+ * sends anything for it, so a message is on disk before its sender is told
+ * it was delivered.
+ *
+ * @module
+ */
+
+import type { RoomEvent } from "../frame.ts";
+import { parseTranscript, transcriptHeader, transcriptLine } from "../transcript.ts";
+
+/**
+ * A transcript file open for appending.
+ */
+export class TranscriptFile {
+  readonly #file: Deno.FsFile;
+  readonly #encoder = new TextEncoder();
+
+  private constructor(file: Deno.FsFile) {
+    this.#file = file;
+  }
+
+  /**
+   * Opens (creating if needed) a transcript and reads what it holds.
+   *
+   * @param path The file.
+   * @param epoch The epoch to record if the file does not name one yet.
+   * @returns The open file, its events and the room's epoch.
+   * @throws {Deno.errors.PermissionDenied} And other file-system errors, for the caller to explain.
+   */
+  static open(
+    path: string,
+    epoch: string,
+  ): { file: TranscriptFile; events: RoomEvent[]; skipped: number; epoch: string } {
+    let text = "";
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    const file = Deno.openSync(path, { append: true, create: true });
+    // A crash may have cut the last line: start ours on a fresh one.
+    if (text !== "" && !text.endsWith("\n")) file.writeSync(new TextEncoder().encode("\n"));
+    const transcript = new TranscriptFile(file);
+    const parsed = parseTranscript(text);
+    if (parsed.epoch === undefined) {
+      transcript.#write(transcriptHeader(epoch, Date.now()));
+    }
+    return { file: transcript, ...parsed, epoch: parsed.epoch ?? epoch };
+  }
+
+  /**
+   * Appends an event and returns once the bytes are handed to the OS.
+   *
+   * @param event The room event.
+   */
+  append(event: RoomEvent): void {
+    this.#write(transcriptLine(event));
+  }
+
+  #write(line: string): void {
+    const bytes = this.#encoder.encode(line + "\n");
+    for (let written = 0; written < bytes.length;) {
+      written += this.#file.writeSync(bytes.subarray(written));
+    }
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.#file.close();
+  }
+}

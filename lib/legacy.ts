@@ -1,0 +1,102 @@
+/**
+ * Legacy members: the original tutorial's clients (and `nc -u`), which send
+ * plain text and get plain text back, unreliably. A legacy member is its
+ * address; it joins with its first line and leaves with `quit()`.
+ *
+ * @module
+ */
+
+import type { Address } from "./address.ts";
+import type { Broadcast, Channel } from "./broadcast.ts";
+import type { Timer } from "./deadlines.ts";
+
+/** What a legacy member's line asks for. */
+export type LegacyLine =
+  | { type: "quit" }
+  | { type: "keepalive" }
+  | { type: "say"; text: string };
+
+/**
+ * What a line of plain text from a legacy member means.
+ *
+ * @param text The line, already decoded and without its line ending.
+ * @returns `quit` for exactly `quit()`, `keepalive` for a blank line, else a message.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseLegacyLine } from "./legacy.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * deepEqual(parseLegacyLine("quit()"), { type: "quit" });
+ * deepEqual(parseLegacyLine("hi"), { type: "say", text: "hi" });
+ * ```
+ */
+export function parseLegacyLine(text: string): LegacyLine {
+  if (text === "quit()") return { type: "quit" };
+  if (text.trim() === "") return { type: "keepalive" };
+  return { type: "say", text };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * How events reach a legacy member: one plain-text line each, best effort.
+ * Its own messages are not echoed back, as in the tutorial.
+ *
+ * @example Usage
+ * ```ts
+ * import { Broadcast } from "./broadcast.ts";
+ * import { LegacyPeer } from "./legacy.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const sent: string[] = [];
+ * const peer = new LegacyPeer(
+ *   { hostname: "10.0.0.3", port: 4000 }, () => "10.0.0.3:4000", 600_000,
+ *   (_, data) => sent.push(new TextDecoder().decode(data)),
+ * );
+ * peer.relay(new Broadcast({ type: "msg", seq: 2, from: "ann", text: "hi", time: 0 }));
+ * equal(sent[0], "ann: hi\n");
+ * ```
+ */
+export class LegacyPeer implements Channel {
+  readonly timeout: number;
+  readonly timers: readonly Timer[] = [];
+  readonly #to: Address;
+  readonly #nick: () => string;
+  readonly #send: (to: Address, data: Uint8Array) => void;
+
+  /**
+   * Creates the channel.
+   *
+   * @param to The member's address.
+   * @param nick The member's nickname now, to skip echoing its own messages.
+   * @param timeout Silence after which the member is removed, in ms.
+   * @param send Puts a datagram on the wire.
+   */
+  constructor(
+    to: Address,
+    nick: () => string,
+    timeout: number,
+    send: (to: Address, data: Uint8Array) => void,
+  ) {
+    this.#to = to;
+    this.#nick = nick;
+    this.timeout = timeout;
+    this.#send = send;
+  }
+
+  relay(broadcast: Broadcast): boolean {
+    const event = broadcast.event;
+    if (event.type === "msg" && event.from === this.#nick()) return true;
+    for (const line of broadcast.lines) this.#send(this.#to, line);
+    return true;
+  }
+
+  reply(): void {
+    // Plain text has no request errors: a legacy member's lines are all messages.
+  }
+
+  closing(): void {
+    this.#send(this.#to, encoder.encode("* server closing\n"));
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The contract every udpchat state machine keeps (the server's `Room`, the
+ * client's `Session`, discovery's `Beacon` and `ServerFinder`), as in
+ * quinn-proto: it is fully deterministic and does no I/O; time is always an
+ * argument.
+ *
+ * 1. Feed it what happens: {@linkcode Machine.receive} for each datagram,
+ *    {@linkcode Machine.tick} when its deadline comes, and the machine's own
+ *    methods for what the user does.
+ * 2. After each, take what it wants sent and reported with
+ *    {@linkcode Machine.poll}: send the datagrams in order, handle the events.
+ * 3. Ask {@linkcode Machine.deadline} when to call `tick` next.
+ *
+ * `io/udp.ts` does this on a real socket; `tests/sim.ts` on a simulated network.
+ *
+ * @module
+ */
+
+import type { Address, Transmit } from "./address.ts";
+
+/** A sans-I/O state machine, reporting events of type `E`. */
+export interface Machine<E> {
+  /** Handles a datagram; must not retain `data`, whose buffer is reused. */
+  receive(data: Uint8Array, from: Address, now: number): void;
+  /** Handles the passing of time. */
+  tick(now: number): void;
+  /** When `tick` should next run, if ever. */
+  deadline(): number | undefined;
+  /** Takes what to send and what happened since the last call. */
+  poll(): { transmits: Transmit[]; events: E[] };
+}
+
+/**
+ * What a machine has to send and report until its next {@linkcode Machine.poll}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Output } from "./machine.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const output = new Output<string>();
+ * output.send({ hostname: "10.0.0.2", port: 5000 }, new Uint8Array([1]));
+ * output.report("sent one");
+ * const { transmits, events } = output.take();
+ * equal(transmits.length, 1);
+ * equal(events[0], "sent one");
+ * equal(output.take().transmits.length, 0);
+ * ```
+ */
+export class Output<E> {
+  #transmits: Transmit[] = [];
+  #events: E[] = [];
+
+  /**
+   * Queues a datagram.
+   *
+   * @param to Where to.
+   * @param data The bytes.
+   */
+  send(to: Address, data: Uint8Array): void {
+    this.#transmits.push({ to, data });
+  }
+
+  /**
+   * Queues an event.
+   *
+   * @param event What happened.
+   */
+  report(event: E): void {
+    this.#events.push(event);
+  }
+
+  /**
+   * Takes everything queued.
+   *
+   * @returns The datagrams, in order, and the events, in order.
+   */
+  take(): { transmits: Transmit[]; events: E[] } {
+    const out = { transmits: this.#transmits, events: this.#events };
+    this.#transmits = [];
+    this.#events = [];
+    return out;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * A v1 member's side of the room: its two reliable streams (room events out,
+ * requests in), long requests joined from their parts, acknowledgements and
+ * retransmissions. Everything it sends goes through the room's `send`.
+ *
+ * @module
+ */
+
+import type { Address } from "./address.ts";
+import type { Broadcast, Channel } from "./broadcast.ts";
+import type { Timer } from "./deadlines.ts";
+import { type ClientRequest, EncodedEvent, encodeFrame, type ServerEvent } from "./frame.ts";
+import type { ErrorCode } from "./frame_error.ts";
+import { splitPayload } from "./parts.ts";
+import type { StreamOptions } from "./stream.ts";
+import { StreamPair } from "./stream_pair.ts";
+
+/** Settings of a {@linkcode MemberLink}. */
+export interface MemberLinkOptions {
+  /** Silence after which the member is removed, in ms. */
+  timeout: number;
+  /** Most payloads queued for the member before it counts as too far behind. */
+  maxBacklog: number;
+  /** Window and timers of the stream to the member. */
+  stream: StreamOptions;
+}
+
+/**
+ * The streams of one v1 member's connection (one `session` token).
+ *
+ * @example Usage
+ * ```ts
+ * import { Broadcast } from "./broadcast.ts";
+ * import { MemberLink } from "./member_link.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const sent: Uint8Array[] = [];
+ * const options = { timeout: 30_000, maxBacklog: 100, stream: {} };
+ * const link = new MemberLink("s1", { hostname: "10.0.0.2", port: 5000 }, (_, d) => sent.push(d), options);
+ * link.relay(new Broadcast({ type: "join", seq: 1, nick: "bob", time: 0 }), 0);
+ * equal(JSON.parse(new TextDecoder().decode(sent[0])).n, 1);
+ * ```
+ */
+export class MemberLink implements Channel {
+  /** The client's token for this connection. */
+  readonly session: string;
+  readonly timeout: number;
+  readonly timers: readonly Timer[];
+  readonly #to: Address;
+  readonly #send: (to: Address, data: Uint8Array) => void;
+  readonly #maxBacklog: number;
+  readonly #streams: StreamPair<EncodedEvent, ClientRequest>;
+
+  /**
+   * Opens fresh streams to a member.
+   *
+   * @param session The client's token for this connection.
+   * @param to The member's address.
+   * @param send Puts a datagram on the wire.
+   * @param options Timeout, backlog bound and stream settings.
+   */
+  constructor(
+    session: string,
+    to: Address,
+    send: (to: Address, data: Uint8Array) => void,
+    options: MemberLinkOptions,
+  ) {
+    this.session = session;
+    this.timeout = options.timeout;
+    this.#to = to;
+    this.#send = send;
+    this.#maxBacklog = options.maxBacklog;
+    this.#streams = new StreamPair(
+      options.stream,
+      (n, event) => event.datagram(n),
+      (data) => send(to, data),
+    );
+    this.timers = this.#streams.timers;
+  }
+
+  /** The member's requests: take parts off its stream, join long ones, acknowledge. */
+  get requests(): Pick<StreamPair<EncodedEvent, ClientRequest>, "receive" | "assemble"> {
+    return this.#streams;
+  }
+
+  relay(broadcast: Broadcast, now: number): boolean {
+    for (const part of broadcast.parts) this.#streams.push(part);
+    if (this.#streams.unacked > this.#maxBacklog) return false;
+    this.#streams.flush(now);
+    return true;
+  }
+
+  /**
+   * Sends an event for this member only (a private message, a member list), split if long.
+   *
+   * @param event The event.
+   * @param now The current time in ms.
+   */
+  queue(event: ServerEvent, now: number): void {
+    for (const part of splitPayload(event)) this.#streams.push(new EncodedEvent(part));
+    this.#streams.flush(now);
+  }
+
+  reply(code: ErrorCode, message: string, now: number): void {
+    this.queue({ type: "error", code, message }, now);
+  }
+
+  closing(): void {
+    this.#send(this.#to, encodeFrame({ type: "closing" }));
+  }
+
+  /**
+   * Applies the member's acknowledgement of its stream.
+   *
+   * @returns `false` if it names numbers never sent: then nothing changes.
+   */
+  ack(n: number, sack: readonly number[], now: number): boolean {
+    return this.#streams.ack(n, sack, now) !== undefined;
+  }
+
+  /** The acknowledgement of everything received, to repeat after the member left. */
+  finalAck(): Uint8Array {
+    return this.#streams.finalAck();
+  }
+
+  /**
+   * Empties the stream to the member, to carry its undelivered events over to a new link.
+   *
+   * @returns The events never acknowledged, oldest first.
+   */
+  drain(): EncodedEvent[] {
+    return this.#streams.drain().map(({ payload }) => payload);
+  }
+
+  /**
+   * Queues events carried over from the member's previous link, after what is already queued.
+   *
+   * @param events Events from {@linkcode MemberLink.drain}.
+   * @param now The current time in ms.
+   */
+  carryOver(events: readonly EncodedEvent[], now: number): void {
+    for (const event of events) this.#streams.push(event);
+    this.#streams.flush(now);
+  }
+}

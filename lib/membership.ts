@@ -1,0 +1,138 @@
+/**
+ * Who is in the room, found by address or by nickname: the server's one
+ * register of members. Nicknames are unique without regard to case.
+ *
+ * @module
+ */
+
+import type { Address } from "./address.ts";
+import type { LegacyPeer } from "./legacy.ts";
+import type { MemberLink } from "./member_link.ts";
+import { nickKey, uniqueNick } from "./nick.ts";
+
+/** One member of the room. */
+export interface Member {
+  /** Its address as a map key (`addressKey`). */
+  readonly key: string;
+  /** Where it is. */
+  readonly address: Address;
+  /** Its nickname now. */
+  nick: string;
+  /** When it was last heard from, in ms. */
+  lastHeard: number;
+  /** How events reach it: v1 streams or plain text. */
+  channel: MemberLink | LegacyPeer;
+}
+
+/**
+ * The members, by address and by nickname.
+ *
+ * @example Usage
+ * ```ts
+ * import { Membership } from "./membership.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const members = new Membership();
+ * equal(members.freeNick("Ann"), "Ann");
+ * ```
+ */
+export class Membership {
+  #byAddress = new Map<string, Member>();
+  #byNick = new Map<string, Member>();
+
+  /** How many members there are. */
+  get size(): number {
+    return this.#byAddress.size;
+  }
+
+  /** Their nicknames, in alphabetical order. */
+  get nicks(): string[] {
+    return [...this.#byNick.values()].map((m) => m.nick).sort((a, b) => a.localeCompare(b));
+  }
+
+  /** Every member, in the order they joined; a copy, so members may leave meanwhile. */
+  all(): Member[] {
+    return [...this.#byAddress.values()];
+  }
+
+  /**
+   * The member at an address.
+   *
+   * @param key The address's key.
+   * @returns The member, if any.
+   */
+  at(key: string): Member | undefined {
+    return this.#byAddress.get(key);
+  }
+
+  /**
+   * The member with a nickname, compared without regard to case.
+   *
+   * @param nick A nickname.
+   * @returns The member, if any.
+   */
+  named(nick: string): Member | undefined {
+    return this.#byNick.get(nickKey(nick));
+  }
+
+  /**
+   * Whether this exact member is still in the room.
+   *
+   * @param member A member.
+   * @returns `true` while it has not left.
+   */
+  has(member: Member): boolean {
+    return this.#byAddress.get(member.key) === member;
+  }
+
+  /**
+   * The nickname itself if free, else the first free variant (`ann2`, `ann3`, …).
+   *
+   * @param nick A valid nickname.
+   * @returns A nickname nobody has.
+   */
+  freeNick(nick: string): string {
+    return uniqueNick(nick, (n) => this.#byNick.has(nickKey(n)));
+  }
+
+  /**
+   * Adds a member; its nickname must be free.
+   *
+   * @param member The member.
+   */
+  add(member: Member): void {
+    this.#byAddress.set(member.key, member);
+    this.#byNick.set(nickKey(member.nick), member);
+  }
+
+  /**
+   * Removes a member.
+   *
+   * @param member The member.
+   * @returns Whether it was in the room.
+   */
+  remove(member: Member): boolean {
+    if (!this.has(member)) return false;
+    this.#byAddress.delete(member.key);
+    this.#byNick.delete(nickKey(member.nick));
+    return true;
+  }
+
+  /**
+   * Gives a member a new nickname, which must be free (or its own in another case).
+   *
+   * @param member The member.
+   * @param nick The new nickname.
+   */
+  rename(member: Member, nick: string): void {
+    this.#byNick.delete(nickKey(member.nick));
+    member.nick = nick;
+    this.#byNick.set(nickKey(nick), member);
+  }
+
+  /** Empties the room. */
+  clear(): void {
+    this.#byAddress.clear();
+    this.#byNick.clear();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The room's memory: the last room events, replayed to late joiners and to
+ * members coming back, and the ids of recent messages, so a message resent
+ * after a reconnect is relayed only once.
+ *
+ * @module
+ */
+
+import type { RoomEvent } from "./frame.ts";
+
+/** Message ids remembered for de-duplication. */
+const RECENT_IDS = 4096;
+
+/**
+ * Recent room events and message ids.
+ *
+ * @example Usage
+ * ```ts
+ * import { RoomHistory } from "./room_history.ts";
+ * import { deepEqual, equal } from "node:assert/strict";
+ *
+ * const history = new RoomHistory(2);
+ * for (const seq of [1, 2, 3]) history.remember({ type: "join", seq, nick: `n${seq}`, time: 0 });
+ * deepEqual(history.replay(undefined).map((e) => [e.seq, e.history]), [[2, true], [3, true]]);
+ * deepEqual(history.replay(2).map((e) => e.seq), [3]);
+ * equal(history.seq, 3);
+ * ```
+ */
+export class RoomHistory {
+  readonly #size: number;
+  #events: RoomEvent[] = [];
+  #ids = new Set<string>();
+  #seq = 0;
+
+  /**
+   * Creates an empty history.
+   *
+   * @param size Room events kept.
+   */
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  /** The last room sequence number given out or restored. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** The next room sequence number to give out. */
+  next(): number {
+    return ++this.#seq;
+  }
+
+  /**
+   * Keeps an event (and its message id, if any).
+   *
+   * @param event A room event, newer than every event kept.
+   */
+  remember(event: RoomEvent): void {
+    this.#seq = Math.max(this.#seq, event.seq);
+    this.#events.push(event);
+    if (this.#events.length > this.#size) this.#events.shift();
+    if ("id" in event && event.id !== undefined) {
+      this.#ids.add(event.id);
+      if (this.#ids.size > RECENT_IDS) this.#ids.delete(this.#ids.values().next().value!);
+    }
+  }
+
+  /**
+   * Whether a message with this id was relayed recently.
+   *
+   * @param id A message id.
+   * @returns `true` if it was.
+   */
+  seen(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
+  /**
+   * What a member should be sent: all kept events marked `history` for a
+   * newcomer (`last` undefined), or the events after `last` for a member
+   * coming back; in both cases only those before `until`.
+   *
+   * @param last The last `seq` the member has shown, in this room's epoch.
+   * @param until Events from this `seq` on are sent some other way.
+   * @returns The events, oldest first.
+   */
+  replay(last: number | undefined, until = Infinity): RoomEvent[] {
+    const kept = this.#events.filter((event) => event.seq < until);
+    return last === undefined
+      ? kept.map((event) => ({ ...event, history: true }))
+      : kept.filter((event) => event.seq > last);
+  }
+}

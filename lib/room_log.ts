@@ -1,0 +1,60 @@
+/**
+ * What the room reports to its host: log entries (for the console and the
+ * transcript file) and counters.
+ *
+ * @module
+ */
+
+import type { RoomEvent } from "./frame.ts";
+
+/** A private message, as the server log records it: without its text. */
+export interface PmNotice {
+  /** Notice type. */
+  type: "pm";
+  /** Sender. */
+  from: string;
+  /** Recipient. */
+  to: string;
+  /** When, in ms since 1970. */
+  time: number;
+}
+
+/** The server shutting down. */
+export interface ClosingNotice {
+  /** Notice type. */
+  type: "closing";
+  /** When, in ms since 1970. */
+  time: number;
+}
+
+/** One line's worth of server log. */
+export interface RoomLogEntry {
+  /** What happened. */
+  event: RoomEvent | PmNotice | ClosingNotice;
+  /** The member's address, on joins. */
+  address?: string;
+}
+
+/** Counters of what the room received and did; dropped datagrams by reason. */
+export interface RoomStats {
+  /** Datagrams received. */
+  datagrams: number;
+  /** Events queued for members (one per member per event). */
+  relayed: number;
+  /** Stream frames sent to members for the first time. */
+  sent: number;
+  /** Stream frames sent to members again. */
+  retransmitted: number;
+  /** Dropped: neither a frame nor text. */
+  garbage: number;
+  /** Dropped: larger than a datagram may be. */
+  oversize: number;
+  /** Dropped and answered: malformed, unknown version or type. */
+  badFrame: number;
+  /** Dropped and answered: a v1 frame from a non-member. */
+  notJoined: number;
+  /** Ignored: acks for numbers never sent. */
+  forgedAck: number;
+  /** Dropped: stream frames too far ahead to buffer. */
+  tooFarAhead: number;
+}

@@ -1,0 +1,164 @@
+/**
+ * Both halves of one peer's reliable streams, as each end of a connection
+ * holds them: payloads out (numbered, windowed, retransmitted), parts in
+ * (ordered, acknowledged, joined into whole payloads). The server holds one
+ * per member (`member_link.ts`), the client one per connection
+ * (`session.ts`).
+ *
+ * @module
+ */
+
+import type { Timer } from "./deadlines.ts";
+import { encodeFrame } from "./frame.ts";
+import { Assembler } from "./parts.ts";
+import { type StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";
+
+/**
+ * A connection's two streams.
+ *
+ * @example Usage
+ * ```ts
+ * import { StreamPair } from "./stream_pair.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const sent: string[] = [];
+ * const pair = new StreamPair<string, { text: string }>(
+ *   {},
+ *   (n, text) => new TextEncoder().encode(`${n}:${text}`),
+ *   (data) => sent.push(new TextDecoder().decode(data)),
+ * );
+ * pair.push("hello");
+ * pair.flush(0);
+ * equal(sent[0], "1:hello");
+ * ```
+ */
+export class StreamPair<Out, In extends object> {
+  /** The timers this pair needs: delayed acknowledgements and retransmissions. */
+  readonly timers: readonly Timer[];
+  readonly #options: StreamOptions;
+  #out: StreamSender<Out>;
+  #in = new StreamReceiver<In>();
+  #assembler = new Assembler<In>();
+  readonly #encode: (n: number, payload: Out) => Uint8Array;
+  readonly #send: (data: Uint8Array, now: number) => void;
+
+  /**
+   * Opens fresh streams: both start at number 1.
+   *
+   * @param options Window and timers of the outgoing stream.
+   * @param encode Makes the datagram carrying payload number `n`.
+   * @param send Puts a datagram on the wire.
+   */
+  constructor(
+    options: StreamOptions,
+    encode: (n: number, payload: Out) => Uint8Array,
+    send: (data: Uint8Array, now: number) => void,
+  ) {
+    this.#options = options;
+    this.#out = new StreamSender(options);
+    this.#encode = encode;
+    this.#send = send;
+    this.timers = [
+      { name: "ack", at: () => this.#in.ackDeadline(), fire: (now) => this.sendAck(now) },
+      { name: "retransmit", at: () => this.#out.deadline(), fire: (now) => this.flush(now) },
+    ];
+  }
+
+  /** Payloads queued or in flight, not yet acknowledged. */
+  get unacked(): number {
+    return this.#out.unacked;
+  }
+
+  /** The smoothed round-trip time in ms, once measured. */
+  get rtt(): number | undefined {
+    return this.#out.rtt;
+  }
+
+  /**
+   * When the oldest unacknowledged payload was first sent.
+   *
+   * @returns A time in ms, or `undefined` when everything sent is acknowledged.
+   */
+  oldestSentAt(): number | undefined {
+    return this.#out.oldestSentAt();
+  }
+
+  /**
+   * Queues a payload; {@linkcode StreamPair.flush} sends it when the window allows.
+   *
+   * @param payload What to deliver.
+   * @returns Its stream number.
+   */
+  push(payload: Out): number {
+    return this.#out.push(payload);
+  }
+
+  /** Sends what the outgoing stream has due: retransmissions, then new payloads. */
+  flush(now: number): void {
+    for (const [n, payload] of this.#out.transmit(now)) this.#send(this.#encode(n, payload), now);
+  }
+
+  /** Sends an acknowledgement of the incoming stream if one is due. */
+  sendAck(now: number): void {
+    const ack = this.#in.takeAck(now);
+    if (ack) this.#send(encodeFrame({ type: "ack", ...ack }), now);
+  }
+
+  /**
+   * Takes a part off the incoming stream and acknowledges it when due.
+   *
+   * @param n Its stream number.
+   * @param part The part.
+   * @param now The current time in ms.
+   * @returns The parts now deliverable in order, or `undefined` when `n` is too far ahead.
+   */
+  receive(n: number, part: In, now: number): In[] | undefined {
+    const ready = this.#in.receive(n, part, now);
+    this.sendAck(now);
+    return ready;
+  }
+
+  /**
+   * Joins the parts of a long payload, in stream order.
+   *
+   * @param part The next part.
+   * @returns The whole payload once its last part arrived, else `undefined`.
+   * @throws {RangeError} When the payload is longer than a message may be.
+   */
+  assemble(part: In): In | undefined {
+    return this.#assembler.add(part);
+  }
+
+  /**
+   * Applies the peer's acknowledgement, then sends what the window now allows.
+   *
+   * @returns The payloads newly delivered, or `undefined` if the ack names
+   *   numbers never sent (forged or stale): then nothing changes.
+   */
+  ack(n: number, sack: readonly number[], now: number): Array<[number, Out]> | undefined {
+    const acked = this.#out.ack(n, sack, now);
+    this.flush(now);
+    return acked;
+  }
+
+  /** The acknowledgement of everything received so far, as a datagram. */
+  finalAck(): Uint8Array {
+    return encodeFrame({ type: "ack", ...this.#in.ack() });
+  }
+
+  /**
+   * Empties the outgoing stream, to carry what it holds over to new streams.
+   *
+   * @returns Every unacknowledged payload, oldest first, and whether it was ever sent.
+   */
+  drain(): Array<{ payload: Out; sent: boolean }> {
+    return this.#out.drain();
+  }
+
+  /** Starts both streams afresh at number 1, for a new connection; drain first to keep anything. */
+  renew(): void {
+    this.#out = new StreamSender(this.#options);
+    this.#in = new StreamReceiver();
+    this.#assembler = new Assembler();
+  }
+}
