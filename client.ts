@@ -13,24 +13,25 @@ import { Session } from "./lib/session.ts";
 import { ClientLoop } from "./lib/io/client_loop.ts";
 import { describeServer, findServers, pickServer } from "./lib/io/find.ts";
 import { LineUi } from "./lib/io/line_ui.ts";
-import { exitWith, explainBindError, resolveHost, UnknownHostError } from "./lib/io/os.ts";
+import {
+  exitWith,
+  explainBindError,
+  readEnv,
+  resolveHost,
+  resolvePassword,
+  UnknownHostError,
+} from "./lib/io/os.ts";
 import { Tui } from "./lib/io/tui.ts";
 import type { ChatUi } from "./lib/io/ui.ts";
 
 const PROGRAM = "udpchat-client";
 
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined; // not granted: fall back to another default
-  }
-}
-
 async function main(args: string[]): Promise<number> {
   let config;
+  let password;
   try {
     config = parseClientArgs(args, readEnv);
+    if (typeof config === "object") password = await resolvePassword(config.password);
   } catch (error) {
     if (error instanceof UsageError) exitWith(PROGRAM, error.message, EXIT.usage);
     throw error;
@@ -77,7 +78,10 @@ async function main(args: string[]): Promise<number> {
     exitWith(PROGRAM, explainBindError(error, local, "try again") ?? String(error), EXIT.network);
   }
 
-  const loop = new ClientLoop(conn, new Session({ server, nick: config.nick }, Date.now()));
+  const loop = new ClientLoop(
+    conn,
+    new Session({ server, nick: config.nick, password }, Date.now()),
+  );
   const fullScreen = !config.json && !config.plain && Deno.stdin.isTerminal() &&
     Deno.stdout.isTerminal();
   const ui: ChatUi = fullScreen

@@ -8,11 +8,11 @@
 import { DEFAULT_PORT, EXIT, UsageError, VERSION } from "./lib/cli.ts";
 import { Beacon, DISCOVERY_GROUP, DISCOVERY_PORT } from "./lib/discovery.ts";
 import { describeLogEntry, timestamp } from "./lib/format.ts";
-import type { RoomEvent } from "./lib/frame.ts";
 import { Room } from "./lib/room.ts";
 import { HELP, parseServerArgs } from "./lib/server_config.ts";
-import { exitWith, explainBindError } from "./lib/io/os.ts";
+import { exitWith, explainBindError, readEnv, resolvePassword } from "./lib/io/os.ts";
 import { TranscriptFile } from "./lib/io/transcript_file.ts";
+import type { TranscriptEntry } from "./lib/transcript.ts";
 import { UdpEndpoint } from "./lib/io/udp.ts";
 
 const PROGRAM = "udpchat-server";
@@ -52,8 +52,10 @@ function openDiscovery(log: (line: string) => void): Deno.DatagramConn | undefin
 
 async function main(args: string[]): Promise<number> {
   let config;
+  let password;
   try {
-    config = parseServerArgs(args);
+    config = parseServerArgs(args, readEnv);
+    if (typeof config === "object") password = await resolvePassword(config.password);
   } catch (error) {
     if (error instanceof UsageError) exitWith(PROGRAM, error.message, EXIT.usage);
     throw error;
@@ -76,14 +78,14 @@ async function main(args: string[]): Promise<number> {
   const log = (line: string) => console.log(`${timestamp(Date.now())} ${line}`);
   let epoch = crypto.randomUUID().slice(0, 8);
   let transcript: TranscriptFile | undefined;
-  let restored: RoomEvent[] = [];
+  let restored: TranscriptEntry[] = [];
   if (config.log !== undefined) {
     try {
       const opened = TranscriptFile.open(config.log, epoch);
-      ({ epoch, events: restored } = opened);
+      ({ epoch, entries: restored } = opened);
       transcript = opened.file;
       const skipped = opened.skipped ? ` (${opened.skipped} damaged lines skipped)` : "";
-      const last = restored.at(-1)?.seq ?? 0;
+      const last = restored.at(-1)?.event.seq ?? 0;
       log(
         `transcript ${config.log}: ${restored.length} events restored${skipped}, continuing after #${last}`,
       );
@@ -96,11 +98,11 @@ async function main(args: string[]): Promise<number> {
       );
     }
   }
-  const room = new Room({ ...config.room, epoch });
+  const room = new Room({ ...config.room, epoch, password });
   room.restore(restored);
   const endpoint = new UdpEndpoint(conn, room, (entries) => {
     for (const entry of entries) {
-      if (transcript && "seq" in entry.event) transcript.append(entry.event);
+      if (transcript && "seq" in entry.event) transcript.append(entry.event, entry.scope);
       log(describeLogEntry(entry));
     }
   });
@@ -113,8 +115,17 @@ async function main(args: string[]): Promise<number> {
   log(`udpchat server ${VERSION}: room "${name}" listening on UDP ${host}:${port}`);
   if (discovery) log(`students on this network run:  deno task client   (it finds this server)`);
   const hosts = host === "0.0.0.0" ? lanAddresses() : [host];
+  const withPassword = password === undefined ? "" : " --password -";
   for (const address of hosts.length > 0 ? hosts : ["THIS-PC-ADDRESS"]) {
-    log(`or, by address:  deno task client ${address}${suffix} --nick NAME`);
+    log(`or, by address:  deno task client ${address}${suffix} --nick NAME${withPassword}`);
+  }
+  if (password !== undefined) {
+    log("room password set: students need it to join; every frame is encrypted");
+  } else if (config.room.legacy) {
+    log(
+      `plain-text clients (nc -u ${hosts[0] ?? "THIS-PC-ADDRESS"} ${port}) are answered with a ` +
+        "join code to type back, e.g.  join 4821",
+    );
   }
   log(
     `firewall: allow incoming UDP on port ${port}${
@@ -139,7 +150,8 @@ async function main(args: string[]): Promise<number> {
   log(
     `stopped: ${s.datagrams} datagrams in, ${s.relayed} events relayed, ${s.sent} stream frames sent, ` +
       `${s.retransmitted} retransmitted; dropped: ${s.garbage} garbage, ` +
-      `${s.oversize} oversize, ${s.badFrame} bad frames, ${s.notJoined} from non-members, ${s.forgedAck} bad acks`,
+      `${s.oversize} oversize, ${s.badFrame} bad frames, ${s.notJoined} from non-members, ` +
+      `${s.forged} forged or replayed, ${s.unvalidated} joins sent a retry, ${s.forgedAck} bad acks`,
   );
   return EXIT.ok;
 }

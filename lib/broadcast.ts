@@ -1,6 +1,6 @@
 /**
  * One server event on its way to many members, encoded at most once per
- * protocol: the v1 stream parts when a v1 member receives it, the plain-text
+ * protocol: the stream parts when a v2 member receives it, the plain-text
  * line when a legacy member does. Nothing is built for a protocol no
  * recipient speaks. A {@linkcode Channel} is how it reaches one member.
  *
@@ -43,7 +43,7 @@ export class Broadcast {
     this.event = event;
   }
 
-  /** The v1 stream parts, each encoded once for every member's stream. */
+  /** The stream parts, each encoded once for every member's stream. */
   get parts(): EncodedEvent[] {
     return this.#parts ??= splitPayload(this.event).map((part) => new EncodedEvent(part));
   }
@@ -60,7 +60,7 @@ export class Broadcast {
   }
 }
 
-/** How events reach one member: its v1 streams or plain-text datagrams. */
+/** How events reach one member: its v2 streams or plain-text datagrams. */
 export interface Channel {
   /** Silence after which the member is removed, in ms. */
   readonly timeout: number;

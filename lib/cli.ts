@@ -100,6 +100,39 @@ export function parseCount(text: string, flag: string, min = 0): number {
   return count;
 }
 
+/** Where a room password comes from: given, or to be asked for on the terminal. */
+export type PasswordSource = { password: string } | { ask: true } | undefined;
+
+/**
+ * Finds the room password: `--password -` asks on the terminal (nothing
+ * shows in the process list), `--password WORD` takes it as it is (visible
+ * to other users of the computer), and otherwise `UDPCHAT_PASSWORD` is used.
+ *
+ * @param flag The `--password` value, if given.
+ * @param env Reads an environment variable.
+ * @returns The source.
+ * @throws {UsageError} If the password is empty.
+ *
+ * @example Usage
+ * ```ts
+ * import { passwordSource } from "./cli.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * deepEqual(passwordSource("-", () => undefined), { ask: true });
+ * deepEqual(passwordSource(undefined, () => "s3cret"), { password: "s3cret" });
+ * ```
+ */
+export function passwordSource(
+  flag: string | undefined,
+  env: (name: string) => string | undefined,
+): PasswordSource {
+  if (flag === "-") return { ask: true };
+  const password = flag ?? env("UDPCHAT_PASSWORD");
+  if (password === undefined) return undefined;
+  if (password === "") throw new UsageError("The room password cannot be empty");
+  return { password };
+}
+
 /**
  * Parses `HOST`, `HOST:PORT`, `[IPV6]` or `[IPV6]:PORT`.
  *

@@ -5,7 +5,14 @@
  */
 
 import { parseArgs } from "node:util";
-import { DEFAULT_PORT, parseHostPort, UsageError, VERSION } from "./cli.ts";
+import {
+  DEFAULT_PORT,
+  parseHostPort,
+  type PasswordSource,
+  passwordSource,
+  UsageError,
+  VERSION,
+} from "./cli.ts";
 import { DISCOVERY_PORT } from "./discovery.ts";
 import type { Address } from "./address.ts";
 import { validateNick } from "./nick.ts";
@@ -28,6 +35,8 @@ Options:
   --list         list the servers found on the local network, and exit
   --plain        line mode even in a terminal: one line per event, one line per message
   --json         line mode with one JSON object per event (for scripts and bots)
+  --password W   the room's password, if it has one; "--password -" asks for it (W is visible
+                 to other users of this computer); so does setting UDPCHAT_PASSWORD
   -h, --help     this help
   -V, --version  print the version
 
@@ -56,6 +65,8 @@ export interface ClientConfig {
   json: boolean;
   /** Line mode even in a terminal. */
   plain: boolean;
+  /** The room password, or that it must be asked for. */
+  password: PasswordSource;
 }
 
 /**
@@ -80,6 +91,7 @@ export function parseClientArgs(
         json: { type: "boolean", default: false },
         plain: { type: "boolean", default: false },
         list: { type: "boolean", default: false },
+        password: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -107,5 +119,6 @@ export function parseClientArgs(
     nick,
     json: values.json,
     plain: values.plain,
+    password: passwordSource(values.password, env),
   };
 }

@@ -67,7 +67,7 @@ export function decodeClientDatagram(data: Uint8Array): ClientDatagram {
  * import { decodeServerFrame } from "./decode.ts";
  * import { equal } from "node:assert/strict";
  *
- * const bytes = new TextEncoder().encode('{"udpchat":1,"type":"pong","t":5}');
+ * const bytes = new TextEncoder().encode('{"udpchat":2,"type":"pong","token":"k","t":5}');
  * equal(decodeServerFrame(bytes).type, "pong");
  * ```
  */
@@ -75,7 +75,11 @@ export function decodeServerFrame(data: Uint8Array): ServerFrame {
   const object = parseFrameObject(data, MAX_DATAGRAM);
   if (object === undefined) throw new FrameError("garbage", "Datagram is not a udpchat frame");
   if (object.n === undefined || object.type === "ack") return validateFrame(SERVER_FRAMES, object);
-  return { ...validateFrame(STREAM_EVENTS, object), n: readField(object, "n", "count") as number };
+  return {
+    ...validateFrame(STREAM_EVENTS, object),
+    n: readField(object, "n", "count") as number,
+    token: readField(object, "token", "string") as string,
+  };
 }
 
 /**
@@ -91,7 +95,7 @@ export function decodeServerFrame(data: Uint8Array): ServerFrame {
  * import { decodeDiscoveryFrame } from "./decode.ts";
  * import { equal } from "node:assert/strict";
  *
- * const bytes = new TextEncoder().encode('{"udpchat":1,"type":"discover","nonce":"n1"}');
+ * const bytes = new TextEncoder().encode('{"udpchat":2,"type":"discover","nonce":"n1"}');
  * equal(decodeDiscoveryFrame(bytes, 1024).type, "discover");
  * ```
  */

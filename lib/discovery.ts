@@ -7,7 +7,8 @@
  * Rules: a reply is never larger than the probe that asked for it (no
  * amplification), replies are delayed by a random 10–60 ms so that many
  * servers do not answer in one burst, at most 5 replies at once (2 a second)
- * go to one address, and probes of another protocol version are ignored.
+ * go to one address and 20 at once (20 a second) in all, and probes of
+ * another protocol version are ignored.
  * Anything else arriving on the discovery port is ignored silently.
  *
  * @module
@@ -15,7 +16,7 @@
 
 import { type Address, addressKey, type Transmit, unmapIpv4 } from "./address.ts";
 import { decodeDiscoveryFrame } from "./decode.ts";
-import { type DiscoveryFrame, encodeFrame } from "./frame.ts";
+import { type DiscoveryFrame, encodeFrame, encodePadded } from "./frame.ts";
 import { type Machine, Output } from "./machine.ts";
 import { RateLimiter } from "./rate_limit.ts";
 
@@ -59,8 +60,7 @@ export interface FoundServer {
  * ```
  */
 export function encodeProbe(nonce: string): Uint8Array {
-  const bare = encodeFrame({ type: "discover", nonce, pad: "" }).length;
-  return encodeFrame({ type: "discover", nonce, pad: "x".repeat(Math.max(0, PROBE_SIZE - bare)) });
+  return encodePadded({ type: "discover", nonce }, PROBE_SIZE);
 }
 
 /** The frame in a datagram, or `undefined` for anything that is not a valid one. */
@@ -101,6 +101,7 @@ export class Beacon implements Machine<never> {
   readonly #info: () => BeaconInfo;
   readonly #random: () => number;
   readonly #limiter = new RateLimiter({ burst: 5, perSecond: 2 });
+  readonly #overall = new RateLimiter({ burst: 20, perSecond: 20, maxKeys: 1 });
   #delayed: Array<{ at: number; transmit: Transmit }> = [];
   readonly #output = new Output<never>();
   /** Probes answered, and datagrams ignored. */
@@ -126,7 +127,10 @@ export class Beacon implements Machine<never> {
    */
   receive(data: Uint8Array, from: Address, now: number): void {
     const probe = parse(data);
-    if (probe?.type !== "discover" || !this.#limiter.allow(addressKey(from), now)) {
+    if (
+      probe?.type !== "discover" || !this.#limiter.allow(addressKey(from), now) ||
+      !this.#overall.allow("", now)
+    ) {
       this.stats.ignored++;
       return;
     }

@@ -1,5 +1,5 @@
 /**
- * The udpchat v1 wire format: every datagram is one UTF-8 JSON object whose
+ * The udpchat v2 wire format: every datagram is one UTF-8 JSON object whose
  * `"udpchat"` member is the protocol version. This file holds the frame
  * types (derived from the tables in `schema.ts`) and their encoding;
  * `decode.ts` is the one place where received bytes become typed frames.
@@ -19,7 +19,7 @@ import type {
 } from "./schema.ts";
 
 /** The protocol version this implementation speaks. */
-export const VERSION = 1;
+export const VERSION = 2;
 
 /** No datagram is ever larger than this, so no LAN or VPN path fragments it. */
 export const MAX_DATAGRAM = 1200;
@@ -34,7 +34,7 @@ export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omi
 export type ClientFrame = FramesOf<typeof CLIENT_FRAMES>;
 
 /** A client frame that travels on the client's reliable stream, numbered `n`. */
-export type ClientRequest = Exclude<ClientFrame, { type: "join" | "ack" | "ping" }>;
+export type ClientRequest = Exclude<ClientFrame, { type: "join" | "ack" | "ping" | "sealed" }>;
 
 /** An acknowledgement: everything up to `n` arrived, and so did each number in `sack`. */
 export type AckFrame = FrameOf<typeof CLIENT_FRAMES, "ack">;
@@ -47,7 +47,9 @@ export type AckFrame = FrameOf<typeof CLIENT_FRAMES, "ack">;
 export type ServerEvent = FramesOf<typeof STREAM_EVENTS>;
 
 /** A frame the server sends to a client: outside the stream, or an event numbered `n` on it. */
-export type ServerFrame = FramesOf<typeof SERVER_FRAMES> | (ServerEvent & { n: number });
+export type ServerFrame =
+  | FramesOf<typeof SERVER_FRAMES>
+  | (ServerEvent & { n: number; token: string });
 
 /** A stream event that is part of the room transcript. */
 export type RoomEvent = Extract<ServerEvent, { seq: number }>;
@@ -66,6 +68,30 @@ export type ClientDatagram =
 const encoder = new TextEncoder();
 
 /**
+ * Encodes a frame padded with a `pad` field to at least `size` bytes: a
+ * datagram big enough that the answer to it is never larger (probes, joins).
+ *
+ * @param frame A frame with an optional `pad` field.
+ * @param size The size to reach.
+ * @returns The datagram.
+ *
+ * @example Usage
+ * ```ts
+ * import { encodePadded } from "./frame.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(encodePadded({ type: "discover", nonce: "n1" }, 256).length, 256);
+ * ```
+ */
+export function encodePadded(
+  frame: Extract<ClientFrame | DiscoveryFrame, { type: "join" | "discover" }>,
+  size: number,
+): Uint8Array {
+  const bare = encodeFrame({ ...frame, pad: "" }).length;
+  return encodeFrame({ ...frame, pad: "x".repeat(Math.max(0, size - bare)) });
+}
+
+/**
  * Encodes a frame as one datagram.
  *
  * @param frame The frame to send.
@@ -76,12 +102,59 @@ const encoder = new TextEncoder();
  * import { encodeFrame } from "./frame.ts";
  * import { equal } from "node:assert/strict";
  *
- * const bytes = encodeFrame({ type: "ping", t: 5 });
- * equal(new TextDecoder().decode(bytes), '{"udpchat":1,"type":"ping","t":5}');
+ * const bytes = encodeFrame({ type: "ping", t: 5, token: "k" });
+ * equal(new TextDecoder().decode(bytes), '{"udpchat":2,"type":"ping","t":5,"token":"k"}');
  * ```
  */
 export function encodeFrame(frame: ClientFrame | ServerFrame | DiscoveryFrame): Uint8Array {
   return encoder.encode(JSON.stringify({ udpchat: VERSION, ...frame }));
+}
+
+/** A server frame whose text may be shortened to fit a size (replies to unvalidated addresses). */
+export type ShortenableFrame = Extract<
+  ServerFrame,
+  { type: "retry" | "refused" | "error" | "welcome" }
+>;
+
+/**
+ * Encodes a frame within a size, shortening one text field (ending it with
+ * `…`) if needed: replies to an address that has not proved itself are never
+ * larger than the datagram that caused them, measured as encoded.
+ *
+ * @param frame The frame.
+ * @param field The text field that may be shortened.
+ * @param limit The most bytes the datagram may take.
+ * @returns The datagram, or `undefined` if it cannot fit.
+ *
+ * @example Usage
+ * ```ts
+ * import { encodeShortened } from "./frame.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const frame = { type: "error", code: "bad-frame", message: "x".repeat(500) } as const;
+ * equal(encodeShortened(frame, "message", 120)!.length <= 120, true);
+ * equal(encodeShortened(frame, "message", 20), undefined);
+ * ```
+ */
+export function encodeShortened(
+  frame: ShortenableFrame,
+  field: string,
+  limit: number,
+): Uint8Array | undefined {
+  let data = encodeFrame(frame);
+  const text = (frame as Record<string, unknown>)[field];
+  if (data.length <= limit || typeof text !== "string") {
+    return data.length <= limit ? data : undefined;
+  }
+  const chars = [...text];
+  // Cut about as many characters as bytes are over, then one at a time.
+  for (let keep = Math.max(0, chars.length - (data.length - limit)); keep >= 0; keep--) {
+    data = encodeFrame(
+      { ...frame, [field]: chars.slice(0, keep).join("") + "…" } as ShortenableFrame,
+    );
+    if (data.length <= limit) return data;
+  }
+  return undefined;
 }
 
 /**
@@ -109,10 +182,11 @@ export class EncodedEvent {
    * The datagram carrying this event as number `n` of a member's stream.
    *
    * @param n The stream number.
-   * @returns `{"udpchat":1,"n":N,` followed by the shared body.
+   * @param token The member's session token (base64url: no escaping needed).
+   * @returns `{"udpchat":2,"token":"…","n":N,` followed by the shared body.
    */
-  datagram(n: number): Uint8Array {
-    const header = `{"udpchat":${VERSION},"n":${n},`;
+  datagram(n: number, token: string): Uint8Array {
+    const header = `{"udpchat":${VERSION},"token":"${token}","n":${n},`;
     const out = new Uint8Array(header.length + this.#body.length);
     for (let i = 0; i < header.length; i++) out[i] = header.charCodeAt(i);
     out.set(this.#body, header.length);

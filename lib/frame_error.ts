@@ -15,11 +15,12 @@ export type ErrorCode =
   | "nick-taken"
   | "no-such-nick"
   | "too-long"
-  | "room-full";
+  | "room-full"
+  | "bad-password";
 
 /**
  * A datagram that cannot be accepted. `code` says which rule it broke; the
- * server answers v1 senders with it in an `error` frame.
+ * server answers senders with it in an `error` frame.
  *
  * @example Usage
  * ```ts

@@ -2,10 +2,16 @@
  * Whether the server is still there, as the client sees it: a `ping` when
  * the client has sent nothing for a heartbeat interval (four times as often
  * while an answer is overdue), silence noticed after `lostAfter`, and the
- * round-trip time measured from `pong`.
+ * round-trip time measured from `pong`. A hint that the server forgot us
+ * (an `error` anyone could have forged) is not believed: it only makes the
+ * client ping at once, and count the server as gone if no authenticated
+ * answer comes within {@linkcode DOUBT_GRACE} ms.
  *
  * @module
  */
+
+/** How long a doubted server has to answer before the client reconnects, in ms. */
+export const DOUBT_GRACE = 1000;
 
 /**
  * The client's side of liveness.
@@ -32,6 +38,7 @@ export class Heartbeat {
   #lastHeard = 0;
   #lastSent = 0;
   #rtt: number | undefined;
+  #doubtSince: number | undefined;
 
   /**
    * Creates the tracker.
@@ -63,6 +70,12 @@ export class Heartbeat {
   /** Notes a valid datagram from the server. */
   heard(now: number): void {
     this.#lastHeard = now;
+    this.#doubtSince = undefined;
+  }
+
+  /** Notes a sign, not proof, that the server forgot us: check at once. */
+  doubt(now: number): void {
+    this.#doubtSince ??= now;
   }
 
   /** Notes a datagram sent to the server. */
@@ -82,11 +95,17 @@ export class Heartbeat {
 
   /** When the server counts as gone if it stays silent. */
   lostAt(): number {
-    return this.#lastHeard + this.#lostAfter;
+    const silent = this.#lastHeard + this.#lostAfter;
+    return this.#doubtSince === undefined
+      ? silent
+      : Math.min(silent, this.#doubtSince + DOUBT_GRACE);
   }
 
   /** When to send the next `ping`. */
   nextPing(): number {
+    if (this.#doubtSince !== undefined && this.#lastSent < this.#doubtSince) {
+      return this.#doubtSince;
+    }
     const next = this.#lastSent + this.#interval;
     const overdue = this.#lastHeard + this.#interval;
     return overdue < next ? Math.max(this.#lastSent + this.#interval / 4, overdue) : next;

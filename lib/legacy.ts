@@ -8,19 +8,22 @@
 
 import type { Address } from "./address.ts";
 import type { Broadcast, Channel } from "./broadcast.ts";
+import { sanitize } from "./sanitize.ts";
 import type { Timer } from "./deadlines.ts";
 
 /** What a legacy member's line asks for. */
 export type LegacyLine =
   | { type: "quit" }
   | { type: "keepalive" }
+  | { type: "code"; code: string }
   | { type: "say"; text: string };
 
 /**
  * What a line of plain text from a legacy member means.
  *
  * @param text The line, already decoded and without its line ending.
- * @returns `quit` for exactly `quit()`, `keepalive` for a blank line, else a message.
+ * @returns `quit` for exactly `quit()`, `keepalive` for a blank line, `code`
+ *   for `join NNNN` (a join code typed back), else a message.
  *
  * @example Usage
  * ```ts
@@ -34,10 +37,52 @@ export type LegacyLine =
 export function parseLegacyLine(text: string): LegacyLine {
   if (text === "quit()") return { type: "quit" };
   if (text.trim() === "") return { type: "keepalive" };
+  const code = /^\s*join\s+(\d{4})\s*$/i.exec(text);
+  if (code) return { type: "code", code: code[1] };
   return { type: "say", text };
 }
 
 const encoder = new TextEncoder();
+
+/**
+ * The one line a new plain-text sender gets: how to enter (the join code to
+ * type back), or why it cannot. Longer forms first; the longest that fits
+ * the address's reply budget is chosen, so the answer never amplifies.
+ *
+ * @param room The room's name.
+ * @param code The join code for this address, or `undefined` when a password keeps legacy clients out.
+ * @param budget The most bytes the reply may take.
+ * @returns The line, or `undefined` when even the shortest does not fit yet.
+ *
+ * @example Usage
+ * ```ts
+ * import { legacyPrompt } from "./legacy.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(legacyPrompt("Lab", "4821", 100), '* udpchat "Lab": type  join 4821  to enter\n');
+ * equal(legacyPrompt("Lab", "4821", 12), "* join 4821\n");
+ * equal(legacyPrompt("Lab", "4821", 5), undefined);
+ * ```
+ */
+export function legacyPrompt(
+  room: string,
+  code: string | undefined,
+  budget: number,
+): string | undefined {
+  const name = sanitize(room).slice(0, 40);
+  const forms = code === undefined
+    ? [
+      `* udpchat "${name}" needs a password: join with the udpchat client\n`,
+      "* password needed: use the udpchat client\n",
+      "* password needed\n",
+    ]
+    : [
+      `* udpchat "${name}": type  join ${code}  to enter\n`,
+      `* type  join ${code}  to enter\n`,
+      `* join ${code}\n`,
+    ];
+  return forms.find((line) => encoder.encode(line).length <= budget);
+}
 
 /**
  * How events reach a legacy member: one plain-text line each, best effort.

@@ -1,7 +1,8 @@
 /**
- * A v1 member's side of the room: its two reliable streams (room events out,
- * requests in), long requests joined from their parts, acknowledgements and
- * retransmissions. Everything it sends goes through the room's `send`.
+ * A v2 member's side of the room: its session's envelope (token, sealing),
+ * its two reliable streams (room events out, requests in), long requests
+ * joined from their parts, acknowledgements and retransmissions. Everything it
+ * sends goes through the room's `send`.
  *
  * @module
  */
@@ -9,11 +10,21 @@
 import type { Address } from "./address.ts";
 import type { Broadcast, Channel } from "./broadcast.ts";
 import type { Timer } from "./deadlines.ts";
-import { type ClientRequest, EncodedEvent, encodeFrame, type ServerEvent } from "./frame.ts";
+import type { Envelope } from "./envelope.ts";
+import {
+  type ClientFrame,
+  type ClientRequest,
+  EncodedEvent,
+  type ServerEvent,
+  type ServerFrame,
+} from "./frame.ts";
 import type { ErrorCode } from "./frame_error.ts";
 import { splitPayload } from "./parts.ts";
 import type { StreamOptions } from "./stream.ts";
 import { StreamPair } from "./stream_pair.ts";
+
+/** A server frame that carries the member's token. */
+export type MemberFrame = Extract<ServerFrame, { token: string }>;
 
 /** Settings of a {@linkcode MemberLink}. */
 export interface MemberLinkOptions {
@@ -21,12 +32,14 @@ export interface MemberLinkOptions {
   timeout: number;
   /** Most payloads queued for the member before it counts as too far behind. */
   maxBacklog: number;
+  /** The session's envelope: its token and, with a room password, its keys. */
+  envelope: Envelope<MemberFrame>;
   /** Window and timers of the stream to the member. */
   stream: StreamOptions;
 }
 
 /**
- * The streams of one v1 member's connection (one `session` token).
+ * The streams of one v2 member's connection (one `session` token).
  *
  * @example Usage
  * ```ts
@@ -34,8 +47,10 @@ export interface MemberLinkOptions {
  * import { MemberLink } from "./member_link.ts";
  * import { equal } from "node:assert/strict";
  *
+ * import { Envelope } from "./envelope.ts";
+ *
  * const sent: Uint8Array[] = [];
- * const options = { timeout: 30_000, maxBacklog: 100, stream: {} };
+ * const options = { timeout: 30_000, maxBacklog: 100, stream: {}, envelope: new Envelope("t0k3n") };
  * const link = new MemberLink("s1", { hostname: "10.0.0.2", port: 5000 }, (_, d) => sent.push(d), options);
  * link.relay(new Broadcast({ type: "join", seq: 1, nick: "bob", time: 0 }), 0);
  * equal(JSON.parse(new TextDecoder().decode(sent[0])).n, 1);
@@ -50,6 +65,7 @@ export class MemberLink implements Channel {
   readonly #send: (to: Address, data: Uint8Array) => void;
   readonly #maxBacklog: number;
   readonly #streams: StreamPair<EncodedEvent, ClientRequest>;
+  readonly #envelope: Envelope<MemberFrame>;
 
   /**
    * Opens fresh streams to a member.
@@ -70,12 +86,17 @@ export class MemberLink implements Channel {
     this.#to = to;
     this.#send = send;
     this.#maxBacklog = options.maxBacklog;
-    this.#streams = new StreamPair(
-      options.stream,
-      (n, event) => event.datagram(n),
-      (data) => send(to, data),
-    );
+    const envelope = this.#envelope = options.envelope;
+    this.#streams = new StreamPair(options.stream, {
+      payload: (n, event) => envelope.seal(event.datagram(n, envelope.token)),
+      ack: (ack) => envelope.wrap({ type: "ack", ...ack }),
+    }, (data) => send(to, data));
     this.timers = this.#streams.timers;
+  }
+
+  /** The session's token. */
+  get token(): string {
+    return this.#envelope.token;
   }
 
   /** The member's requests: take parts off its stream, join long ones, acknowledge. */
@@ -106,7 +127,31 @@ export class MemberLink implements Channel {
   }
 
   closing(): void {
-    this.#send(this.#to, encodeFrame({ type: "closing" }));
+    this.#send(this.#to, this.#envelope.wrap({ type: "closing" }));
+  }
+
+  /**
+   * Answers a `ping`.
+   *
+   * @param t The time the ping carried.
+   */
+  pong(t: number): void {
+    this.#send(this.#to, this.#envelope.wrap({ type: "pong", t }));
+  }
+
+  /**
+   * Checks that a frame from the member's address belongs to this session
+   * (see {@linkcode Envelope.check}).
+   *
+   * @param frame The frame as received.
+   * @param decode Decodes the bytes inside a sealed frame.
+   * @returns The frame to act on, or `undefined` if it is forged or replayed.
+   */
+  check(
+    frame: ClientFrame,
+    decode: (data: Uint8Array) => ClientFrame | undefined,
+  ): ClientFrame | undefined {
+    return this.#envelope.check(frame, decode);
   }
 
   /**

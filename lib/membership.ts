@@ -1,6 +1,7 @@
 /**
  * Who is in the room, found by address or by nickname: the server's one
- * register of members. Nicknames are unique without regard to case.
+ * register of members. Nicknames are unique without regard to case or width,
+ * and no two look alike (`nick.ts` has the rules).
  *
  * @module
  */
@@ -8,7 +9,7 @@
 import type { Address } from "./address.ts";
 import type { LegacyPeer } from "./legacy.ts";
 import type { MemberLink } from "./member_link.ts";
-import { nickKey, uniqueNick } from "./nick.ts";
+import { nickKey, nickSkeleton, uniqueNick } from "./nick.ts";
 
 /** One member of the room. */
 export interface Member {
@@ -20,7 +21,7 @@ export interface Member {
   nick: string;
   /** When it was last heard from, in ms. */
   lastHeard: number;
-  /** How events reach it: v1 streams or plain text. */
+  /** How events reach it: v2 streams or plain text. */
   channel: MemberLink | LegacyPeer;
 }
 
@@ -39,6 +40,7 @@ export interface Member {
 export class Membership {
   #byAddress = new Map<string, Member>();
   #byNick = new Map<string, Member>();
+  #bySkeleton = new Map<string, Member>();
 
   /** How many members there are. */
   get size(): number {
@@ -76,6 +78,20 @@ export class Membership {
   }
 
   /**
+   * Another member whose nickname looks like this one: the same on screen, not the same name.
+   *
+   * @param nick A valid nickname.
+   * @param except The member asking (a rename may look like its own name).
+   * @returns The member it would be confused with, if any.
+   */
+  lookalike(nick: string, except?: Member): Member | undefined {
+    const member = this.#bySkeleton.get(nickSkeleton(nick));
+    return member === except || member?.nick === undefined || nickKey(member.nick) === nickKey(nick)
+      ? undefined
+      : member;
+  }
+
+  /**
    * Whether this exact member is still in the room.
    *
    * @param member A member.
@@ -92,7 +108,10 @@ export class Membership {
    * @returns A nickname nobody has.
    */
   freeNick(nick: string): string {
-    return uniqueNick(nick, (n) => this.#byNick.has(nickKey(n)));
+    return uniqueNick(
+      nick,
+      (n) => this.#byNick.has(nickKey(n)) || this.#bySkeleton.has(nickSkeleton(n)),
+    );
   }
 
   /**
@@ -103,6 +122,7 @@ export class Membership {
   add(member: Member): void {
     this.#byAddress.set(member.key, member);
     this.#byNick.set(nickKey(member.nick), member);
+    this.#bySkeleton.set(nickSkeleton(member.nick), member);
   }
 
   /**
@@ -115,6 +135,7 @@ export class Membership {
     if (!this.has(member)) return false;
     this.#byAddress.delete(member.key);
     this.#byNick.delete(nickKey(member.nick));
+    this.#bySkeleton.delete(nickSkeleton(member.nick));
     return true;
   }
 
@@ -126,13 +147,16 @@ export class Membership {
    */
   rename(member: Member, nick: string): void {
     this.#byNick.delete(nickKey(member.nick));
+    this.#bySkeleton.delete(nickSkeleton(member.nick));
     member.nick = nick;
     this.#byNick.set(nickKey(nick), member);
+    this.#bySkeleton.set(nickSkeleton(nick), member);
   }
 
   /** Empties the room. */
   clear(): void {
     this.#byAddress.clear();
     this.#byNick.clear();
+    this.#bySkeleton.clear();
   }
 }

@@ -10,8 +10,8 @@
 import type { ClientRequest, DistributiveOmit } from "./frame.ts";
 import { splitPayload } from "./parts.ts";
 
-/** A request as the session queues it: a client stream frame without its number. */
-export type RequestBody = DistributiveOmit<ClientRequest, "n">;
+/** A request as the session queues it: a client stream frame without its number and token. */
+export type RequestBody = DistributiveOmit<ClientRequest, "n" | "token">;
 
 /** A request waiting for the stream, with the local message id it completes, if any. */
 export interface Outgoing {

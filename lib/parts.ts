@@ -9,8 +9,8 @@
 
 import { MAX_TEXT_BYTES, utf8Length } from "./frame.ts";
 
-/** Text in one part takes at most this many bytes of JSON, leaving room for the other fields. */
-export const TEXT_CHUNK_BYTES = 800;
+/** Text in one part takes at most this many bytes of JSON, leaving room for the other fields and for sealing (which grows a frame by a third). */
+export const TEXT_CHUNK_BYTES = 480;
 
 /** A payload that may be split: it carries text or a member list. */
 export interface Splittable {
@@ -78,7 +78,7 @@ function jsonCost(code: number): number {
  * import { splitPayload } from "./parts.ts";
  * import { equal } from "node:assert/strict";
  *
- * const parts = splitPayload<{ text: string; more?: boolean }>({ text: "x".repeat(2000) });
+ * const parts = splitPayload<{ text: string; more?: boolean }>({ text: "x".repeat(1000) });
  * equal(parts.length, 3);
  * equal(parts[0].more, true);
  * equal(parts[2].more, undefined);

@@ -8,12 +8,18 @@
 
 /** Flags granting what each entry script needs. */
 export const PERMISSIONS: Readonly<Record<"server.ts" | "client.ts", readonly string[]>> = {
-  // UDP, LAN addresses for the start-up hints, and the --log transcript file.
-  "server.ts": ["--allow-net", "--allow-sys=networkInterfaces", "--allow-read", "--allow-write"],
-  // UDP, interface addresses for discovery, and the user name as the default nickname.
+  // UDP, LAN addresses for the start-up hints, the --log transcript file, and the room password.
+  "server.ts": [
+    "--allow-net",
+    "--allow-sys=networkInterfaces",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env=UDPCHAT_PASSWORD",
+  ],
+  // UDP, interface addresses for discovery, the user name as the default nickname, the password.
   "client.ts": [
     "--allow-net",
     "--allow-sys=networkInterfaces",
-    "--allow-env=USER,USERNAME,LOGNAME",
+    "--allow-env=USER,USERNAME,LOGNAME,UDPCHAT_PASSWORD",
   ],
 };

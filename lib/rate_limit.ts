@@ -64,8 +64,12 @@ export class RateLimiter {
       bucket = { tokens: this.#burst, at: now };
       this.#buckets.set(key, bucket);
     }
-    bucket.tokens = Math.min(this.#burst, bucket.tokens + (now - bucket.at) * this.#perMs);
-    bucket.at = now;
+    // A clock that steps back (the wall clock can) refills nothing rather than draining the bucket.
+    bucket.tokens = Math.min(
+      this.#burst,
+      bucket.tokens + Math.max(0, now - bucket.at) * this.#perMs,
+    );
+    bucket.at = Math.max(bucket.at, now);
     if (bucket.tokens < 1) return false;
     bucket.tokens--;
     return true;

@@ -1,23 +1,27 @@
 /**
  * The chat room: membership, ordering and relaying, without any I/O.
  *
- * Rules (docs/PROTOCOL.md has the wire details):
- * - A member is an address. A v1 member joins with a `join` frame and gets a
- *   reliable stream each way; a legacy member is any address that sends plain
- *   text, and gets plain text back, unreliably, as in the original tutorial.
+ * Rules (docs/PROTOCOL.md has the wire details, docs/SECURITY.md the reasons):
+ * - A member is an address that proved it receives there: a v2 client by
+ *   echoing a `retry` cookie, a legacy (plain-text) client by typing back a
+ *   join code. Until then the address gets only small, rate-limited replies
+ *   (never more than 3× the bytes it sent) and the room keeps no state for it.
+ * - Every frame from a member after `welcome` carries its session's token
+ *   (sealed, with a room password); anything else from its address changes
+ *   nothing, so nobody can speak, rename or leave for another.
  * - Every room event (message, action, join, leave, rename) gets the next
- *   room-wide `seq` and is queued, encoded once, on every v1 member's stream,
+ *   room-wide `seq` and is queued, encoded once, on every v2 member's stream,
  *   so every member sees the same transcript in the same order.
  * - Requests on a member's stream are handled in stream order, once each.
  * - A member silent for longer than its timeout is removed ("timeout"); one
  *   whose stream backlog overflows is removed ("overload"); a member that has
  *   left is sent nothing more.
- * - Bad datagrams are counted in {@linkcode RoomStats} and, for v1 senders,
+ * - Bad datagrams are counted in {@linkcode RoomStats} and, for senders that are not members,
  *   answered with a rate-limited `error` frame; they change nothing else.
  *
  * Who does what: `room.ts` (this file) dispatches datagrams, handles
  * requests and numbers room events; `membership.ts` registers members by
- * address and nickname; `member_link.ts` holds a v1 member's streams,
+ * address and nickname; `member_link.ts` holds a v2 member's streams,
  * `legacy.ts` a plain-text member's; `room_history.ts` remembers recent
  * events and message ids; `broadcast.ts` encodes each event once per protocol.
  *
@@ -28,29 +32,35 @@
  * @module
  */
 
+import { Admission } from "./admission.ts";
 import { type Address, addressKey, type Transmit } from "./address.ts";
 import { Broadcast } from "./broadcast.ts";
+import { base64url, sameSecret, secureRandom } from "./crypto.ts";
 import { fireDue, nextDeadline } from "./deadlines.ts";
 import { decodeClientDatagram } from "./decode.ts";
+import { Envelope } from "./envelope.ts";
 import {
   type ClientFrame,
   type ClientRequest,
   type DistributiveOmit,
-  encodeFrame,
+  encodeShortened,
   type LeaveReason,
   type RoomEvent,
   type ServerEvent,
 } from "./frame.ts";
 import { type ErrorCode, FrameError } from "./frame_error.ts";
-import { LegacyPeer, parseLegacyLine } from "./legacy.ts";
+import { envelopeKeys, joinProof, type RoomSecret, roomSecret, welcomeProof } from "./handshake.ts";
+import { LegacyPeer, legacyPrompt, parseLegacyLine } from "./legacy.ts";
 import { type Machine, Output } from "./machine.ts";
 import { MemberLink } from "./member_link.ts";
 import { type Member, Membership } from "./membership.ts";
 import { nickKey, validateNick } from "./nick.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { RoomHistory } from "./room_history.ts";
+import { MAX_ID } from "./schema.ts";
 import type { RoomLogEntry, RoomStats } from "./room_log.ts";
 import type { StreamOptions } from "./stream.ts";
+import type { TranscriptEntry } from "./transcript.ts";
 
 export type { ClosingNotice, PmNotice, RoomLogEntry, RoomStats } from "./room_log.ts";
 
@@ -65,7 +75,7 @@ export interface RoomOptions {
    * @default {a random string}
    */
   epoch?: string;
-  /** A v1 member silent this long is removed, in ms. Must exceed `heartbeat` several times. @default {30000} */
+  /** A v2 member silent this long is removed, in ms. Must exceed `heartbeat` several times. @default {30000} */
   timeout?: number;
   /** A legacy member silent this long is removed, in ms. @default {600000} */
   legacyTimeout?: number;
@@ -79,6 +89,12 @@ export interface RoomOptions {
   maxBacklog?: number;
   /** Window and timers of each member's stream. */
   stream?: StreamOptions;
+  /** Whether plain-text (legacy) clients may join, after typing their join code. @default {true} */
+  legacy?: boolean;
+  /** Room password: without it nobody joins, and every frame is sealed. Legacy clients are refused. */
+  password?: string;
+  /** Source of secure random bytes (tokens, secrets); replace it for deterministic tests. */
+  randomBytes?: (count: number) => Uint8Array;
 }
 
 /**
@@ -87,14 +103,17 @@ export interface RoomOptions {
  * @example Usage
  * ```ts
  * import { Room } from "./room.ts";
- * import { encodeFrame } from "./frame.ts";
+ * import { encodePadded } from "./frame.ts";
  * import { equal } from "node:assert/strict";
  *
  * const room = new Room({ name: "lab" });
  * const alice = { hostname: "10.0.0.2", port: 5000 };
- * room.receive(encodeFrame({ type: "join", nick: "alice", session: "s1" }), alice, 0);
- * const { transmits } = room.poll();
- * const welcome = JSON.parse(new TextDecoder().decode(transmits[0].data));
+ * const reply = () => JSON.parse(new TextDecoder().decode(room.poll().transmits[0].data));
+ * room.receive(encodePadded({ type: "join", nick: "alice", session: "s1" }, 256), alice, 0);
+ * const retry = reply(); // prove you receive at this address: echo the cookie
+ * equal(retry.type, "retry");
+ * room.receive(encodePadded({ type: "join", nick: "alice", session: "s1", cookie: retry.cookie }, 256), alice, 0);
+ * const welcome = reply();
  * equal(welcome.type, "welcome");
  * equal(welcome.room, "lab");
  * ```
@@ -107,12 +126,16 @@ export class Room implements Machine<RoomLogEntry> {
   readonly #heartbeat: number;
   readonly #maxMembers: number;
   readonly #maxBacklog: number;
+  readonly #legacy: boolean;
   readonly #streamOptions: StreamOptions;
   readonly #history: RoomHistory;
+  readonly #admission: Admission;
+  readonly #secret: RoomSecret | undefined;
+  readonly #random: (count: number) => Uint8Array;
   readonly #members = new Membership();
   /** Final acks of members that left, repeated if a leave's ack was lost. */
-  #departed = new Map<string, { ack: Uint8Array; until: number }>();
-  #errors = new RateLimiter({ burst: 5, perSecond: 2 });
+  #departed = new Map<string, { token: string; ack: Uint8Array; until: number }>();
+  #refusals = new RateLimiter({ burst: 5, perSecond: 2 });
   readonly #output = new Output<RoomLogEntry>();
   readonly #send = (to: Address, data: Uint8Array): void => this.#output.send(to, data);
   /** What the room received and dropped. */
@@ -125,6 +148,8 @@ export class Room implements Machine<RoomLogEntry> {
     oversize: 0,
     badFrame: 0,
     notJoined: 0,
+    forged: 0,
+    unvalidated: 0,
     forgedAck: 0,
     tooFarAhead: 0,
   };
@@ -145,6 +170,9 @@ export class Room implements Machine<RoomLogEntry> {
       history = 50,
       maxBacklog = 8192,
       stream = {},
+      legacy = true,
+      password,
+      randomBytes = secureRandom,
     } = options;
     if (!(timeout > heartbeat * 2)) {
       throw new RangeError(
@@ -159,7 +187,13 @@ export class Room implements Machine<RoomLogEntry> {
     this.#maxMembers = maxMembers;
     this.#history = new RoomHistory(history);
     this.#maxBacklog = maxBacklog;
+    this.#legacy = legacy && password === undefined;
     this.#streamOptions = { ...stream, counters: this.stats };
+    this.#random = randomBytes;
+    this.#admission = new Admission(randomBytes(32));
+    this.#secret = password === undefined
+      ? undefined
+      : roomSecret(password, base64url(randomBytes(12)));
   }
 
   /** Current members' nicknames, in alphabetical order. */
@@ -176,10 +210,10 @@ export class Room implements Machine<RoomLogEntry> {
    * Restores history and the sequence counter, e.g. from a transcript file,
    * before the room serves anyone.
    *
-   * @param events Room events, oldest first.
+   * @param entries Room events, oldest first, with the address scope of their message ids.
    */
-  restore(events: readonly RoomEvent[]): void {
-    for (const event of events) this.#history.remember(event);
+  restore(entries: readonly TranscriptEntry[]): void {
+    for (const { event, scope } of entries) this.#history.remember(event, scope);
   }
 
   /**
@@ -192,6 +226,8 @@ export class Room implements Machine<RoomLogEntry> {
   receive(data: Uint8Array, from: Address, now: number): void {
     this.stats.datagrams++;
     const key = addressKey(from);
+    const member = this.#members.at(key);
+    if (member === undefined) this.#admission.received(key, data.length);
     let decoded;
     try {
       decoded = decodeClientDatagram(data);
@@ -201,42 +237,37 @@ export class Room implements Machine<RoomLogEntry> {
       else if (error.code === "oversize") this.stats.oversize++;
       else {
         this.stats.badFrame++;
-        this.#error(from, key, error.code, error.message, now);
+        // Members are never answered here: the datagram may be forged from their address.
+        if (member === undefined) {
+          this.#answer(from, key, error.code, error.message, data.length, now);
+        }
       }
       return;
     }
-    if (decoded.kind === "legacy") return this.#receiveLegacy(decoded.text, from, key, now);
-    const frame = decoded.frame;
-    if (frame.type === "join") return this.#join(frame, from, key, now);
-    const member = this.#members.at(key);
-    const departed = this.#departed.get(key);
-    if (member === undefined && departed !== undefined && now < departed.until) {
-      // Its final ack was lost: repeat it, so the client knows everything arrived.
-      return this.#send(from, departed.ack);
+    if (decoded.kind === "legacy") {
+      return this.#receiveLegacy(decoded.text, from, key, now);
     }
-    const link = member?.channel;
-    if (!(link instanceof MemberLink)) {
-      this.stats.notJoined++;
-      return this.#error(
-        from,
-        key,
-        "not-joined",
-        "Not a member of this room: send a join frame first",
-        now,
-      );
+    if (decoded.frame.type === "join") {
+      return this.#join(decoded.frame, from, key, data.length, now);
+    }
+    const link = member?.channel instanceof MemberLink ? member.channel : undefined;
+    if (link === undefined) return this.#notJoined(decoded.frame, from, key, data.length, now);
+    const frame = link.check(decoded.frame, decodeFrame);
+    if (frame === undefined || frame.type === "join" || frame.type === "sealed") {
+      this.stats.forged++;
+      return;
     }
     member!.lastHeard = now;
-    if (frame.type === "ping") {
-      this.#send(from, encodeFrame({ type: "pong", t: frame.t }));
-    } else if (frame.type === "ack") {
+    if (frame.type === "ping") return link.pong(frame.t);
+    if (frame.type === "ack") {
       if (!link.ack(frame.n, frame.sack ?? [], now)) this.stats.forgedAck++;
-    } else {
-      const ready = link.requests.receive(frame.n, frame, now);
-      if (ready === undefined) this.stats.tooFarAhead++;
-      for (const part of ready ?? []) {
-        if (!this.#members.has(member!)) break; // it left
-        this.#request(member!, link, part, now);
-      }
+      return;
+    }
+    const ready = link.requests.receive(frame.n, frame, now);
+    if (ready === undefined) this.stats.tooFarAhead++;
+    for (const part of ready ?? []) {
+      if (!this.#members.has(member!)) break; // it left
+      this.#request(member!, link, part, now);
     }
   }
 
@@ -290,26 +321,44 @@ export class Room implements Machine<RoomLogEntry> {
     return soonest;
   }
 
-  #join(frame: Extract<ClientFrame, { type: "join" }>, from: Address, key: string, now: number) {
+  /**
+   * A join: only an address that echoes its cookie gets further; then the
+   * password proof, the nickname and the room's size decide.
+   */
+  #join(
+    frame: Extract<ClientFrame, { type: "join" }>,
+    from: Address,
+    key: string,
+    size: number,
+    now: number,
+  ): void {
+    const { session } = frame;
+    // A member renewing its session proves its address again, like anyone (counted above otherwise).
+    if (this.#members.at(key)) this.#admission.received(key, size);
+    if (!this.#admission.validCookie(key, session, frame.cookie ?? "", now)) {
+      this.stats.unvalidated++;
+      const cookie = this.#admission.cookie(key, session, now);
+      const salt = this.#secret === undefined ? {} : { salt: this.#secret.salt };
+      return this.#sendLimited(from, key, { type: "retry", session, cookie, ...salt }, size, now);
+    }
     const existing = this.#members.at(key);
     const existingLink = existing?.channel instanceof MemberLink ? existing.channel : undefined;
-    if (existingLink?.session === frame.session) {
-      existing!.lastHeard = now;
-      return this.#welcome(existing!); // the welcome was lost: say it again
+    if (existingLink?.session === session) return this.#welcome(existing!); // the welcome was lost
+    if (
+      this.#secret &&
+      !sameSecret(frame.proof ?? "", joinProof(this.#secret, session, frame.cookie!, frame.nick))
+    ) {
+      return this.#refuse(from, key, session, "bad-password", "Wrong room password", size, now);
     }
-    // `last` counts in this room's epoch only; from another epoch, the member starts afresh.
-    const last = frame.epoch === this.#epoch ? frame.last : undefined;
     let nick: string;
     try {
       nick = validateNick(frame.nick);
     } catch (error) {
-      return this.#refuse(from, "bad-nick", (error as Error).message);
+      return this.#refuse(from, key, session, "bad-nick", (error as Error).message, size, now);
     }
-    const link = new MemberLink(frame.session, from, this.#send, {
-      timeout: this.#timeout,
-      maxBacklog: this.#maxBacklog,
-      stream: this.#streamOptions,
-    });
+    // `last` counts in this room's epoch only; from another epoch, the member starts afresh.
+    const last = frame.epoch === this.#epoch ? frame.last : undefined;
+    const link = this.#link(session, from);
     if (existingLink && nickKey(existing!.nick) === nickKey(nick)) {
       // The same client starting over (it lost its stream): keep it, renew the streams, and
       // carry over what it has not acknowledged, after the history it missed before that.
@@ -322,32 +371,59 @@ export class Room implements Machine<RoomLogEntry> {
       return link.carryOver(pending, now);
     }
     if (existing) this.#remove(existing, "quit", now);
+    this.#admission.forget(key);
     this.#departed.delete(key);
     if (this.#members.size >= this.#maxMembers) {
-      return this.#refuse(from, "room-full", `The room is full (${this.#maxMembers} members)`);
+      const reason = `The room is full (${this.#maxMembers} members)`;
+      return this.#refuse(from, key, session, "room-full", reason, size, now);
+    }
+    const twin = this.#members.lookalike(nick);
+    if (twin) {
+      const reason = `Nickname '${nick}' looks like '${twin.nick}', who is here: pick another`;
+      return this.#refuse(from, key, session, "bad-nick", reason, size, now);
     }
     nick = this.#members.freeNick(nick);
     const member: Member = { key, address: from, nick, lastHeard: now, channel: link };
     this.#members.add(member);
     this.#welcome(member);
     this.#replay(link, last, Infinity, now);
-    this.#announce({ type: "join", nick, time: now }, now, from);
+    this.#announce({ type: "join", nick, time: now }, now, member);
+  }
+
+  /** A new session's link, with its token (and keys, with a password). */
+  #link(session: string, to: Address): MemberLink {
+    const token = base64url(this.#random(16));
+    const keys = this.#secret && envelopeKeys(this.#secret, session, token, "server");
+    return new MemberLink(session, to, this.#send, {
+      timeout: this.#timeout,
+      maxBacklog: this.#maxBacklog,
+      stream: this.#streamOptions,
+      envelope: new Envelope(token, keys),
+    });
   }
 
   #welcome(member: Member): void {
+    const link = member.channel as MemberLink;
+    const proof = this.#secret && welcomeProof(this.#secret, link.session, link.token);
     this.#send(
       member.address,
-      encodeFrame({
-        type: "welcome",
-        nick: member.nick,
-        room: this.#name,
-        epoch: this.#epoch,
-        session: (member.channel as MemberLink).session,
-        seq: this.#history.seq,
-        members: this.#members.size,
-        heartbeat: this.#heartbeat,
-        timeout: this.#timeout,
-      }),
+      encodeShortened(
+        {
+          type: "welcome",
+          session: link.session,
+          token: link.token,
+          ...(proof ? { proof } : {}),
+          nick: member.nick,
+          room: this.#name,
+          epoch: this.#epoch,
+          seq: this.#history.seq,
+          members: this.#members.size,
+          heartbeat: this.#heartbeat,
+          timeout: this.#timeout,
+        },
+        "room",
+        Infinity,
+      )!,
     );
   }
 
@@ -357,36 +433,96 @@ export class Room implements Machine<RoomLogEntry> {
     for (const event of this.#history.replay(last, until)) link.queue(event, now);
   }
 
-  #refuse(to: Address, code: ErrorCode, reason: string): void {
-    this.#send(to, encodeFrame({ type: "refused", code, reason }));
+  #refuse(
+    to: Address,
+    key: string,
+    session: string,
+    code: ErrorCode,
+    reason: string,
+    size: number,
+    now: number,
+  ): void {
+    if (!this.#refusals.allow(key, now)) return;
+    const refused = encodeShortened({ type: "refused", session, code, reason }, "reason", size);
+    if (refused) this.#send(to, refused);
+  }
+
+  /** A frame (not a join) from an address that is not a v2 member. */
+  #notJoined(frame: ClientFrame, from: Address, key: string, size: number, now: number): void {
+    const departed = this.#departed.get(key);
+    if (
+      departed && now < departed.until && "token" in frame &&
+      sameSecret(frame.token, departed.token)
+    ) {
+      // Its final ack was lost: repeat it, so the client knows everything arrived.
+      return this.#send(from, departed.ack);
+    }
+    this.stats.notJoined++;
+    if (this.#members.at(key)) return; // a legacy member's address: not answered in JSON
+    const message = "Not a member of this room: send a join frame first";
+    this.#answer(from, key, "not-joined", message, size, now);
+  }
+
+  /** An `error` to an address that has not proved itself: small, rare and never amplifying. */
+  #answer(to: Address, key: string, code: ErrorCode, message: string, size: number, now: number) {
+    this.#sendLimited(to, key, { type: "error", code, message }, size, now);
+  }
+
+  /** Sends a reply to an unvalidated address, shortened to fit the datagram that caused it. */
+  #sendLimited(
+    to: Address,
+    key: string,
+    frame: Parameters<typeof encodeShortened>[0],
+    size: number,
+    now: number,
+  ): void {
+    const field = frame.type === "error" ? "message" : "reason";
+    const data = encodeShortened(frame, field, Math.min(size, this.#admission.budget(key)));
+    if (data && this.#admission.mayReply(key, data.length, now)) this.#send(to, data);
   }
 
   #receiveLegacy(text: string, from: Address, key: string, now: number): void {
-    const line = parseLegacyLine(text);
-    let member = this.#members.at(key);
+    const member = this.#members.at(key);
     if (member?.channel instanceof MemberLink) {
-      // A v1 member never sends plain text; treat it as a client that restarted in legacy mode.
-      this.#remove(member, "quit", now);
-      member = undefined;
+      this.stats.forged++; // a v2 client never sends plain text: someone else did, from its address
+      return;
     }
+    const line = parseLegacyLine(text);
     if (member === undefined) {
-      if (line.type === "quit" || this.#members.size >= this.#maxMembers) return;
-      const nick = key;
-      member = {
-        key,
-        address: from,
-        nick,
-        lastHeard: now,
-        channel: new LegacyPeer(from, () => member!.nick, this.#legacyTimeout, this.#send),
-      };
-      this.#members.add(member);
-      this.#announce({ type: "join", nick, time: now }, now, from);
+      if (!this.#legacy && this.#secret === undefined) {
+        this.stats.notJoined++;
+        return;
+      }
+      if (
+        line.type === "code" && this.#legacy && this.#admission.tryJoinCode(key, line.code, now)
+      ) {
+        return this.#admitLegacy(from, key, now);
+      }
+      const code = this.#legacy ? this.#admission.joinCode(key, now) : undefined;
+      const prompt = legacyPrompt(this.#name, code, this.#admission.budget(key));
+      const bytes = prompt && new TextEncoder().encode(prompt);
+      if (bytes && this.#admission.mayReply(key, bytes.length, now)) this.#send(from, bytes);
+      return;
     }
     member.lastHeard = now;
     if (line.type === "quit") return this.#remove(member, "quit", now);
-    if (line.type === "say") {
-      this.#announce({ type: "msg", from: member.nick, text: line.text, time: now }, now);
+    if (line.type === "say" || line.type === "code") {
+      this.#announce({ type: "msg", from: member.nick, text, time: now }, now, member);
     }
+  }
+
+  #admitLegacy(from: Address, key: string, now: number): void {
+    if (this.#members.size >= this.#maxMembers) return;
+    this.#admission.forget(key);
+    const member: Member = {
+      key,
+      address: from,
+      nick: this.#members.freeNick(key),
+      lastHeard: now,
+      channel: new LegacyPeer(from, () => member.nick, this.#legacyTimeout, this.#send),
+    };
+    this.#members.add(member);
+    this.#announce({ type: "join", nick: member.nick, time: now }, now, member);
   }
 
   #request(member: Member, link: MemberLink, part: ClientRequest, now: number): void {
@@ -399,12 +535,14 @@ export class Room implements Machine<RoomLogEntry> {
     switch (request?.type) {
       case "msg":
       case "action": {
-        // A message resent after reconnecting may have been relayed already.
-        if (request.id !== undefined && this.#history.seen(request.id)) return;
-        const { type, text, id } = request;
+        // A message resent after reconnecting may have been relayed already; ids are the sender's own.
+        if (request.id !== undefined && this.#history.seen(member.key, request.id)) return;
+        const { type, text } = request;
+        const id = request.id !== undefined && request.id.length <= MAX_ID ? request.id : undefined;
         return this.#announce(
           { type, from: member.nick, text, time: now, ...(id ? { id } : {}) },
           now,
+          member,
         );
       }
       case "pm":
@@ -414,7 +552,11 @@ export class Room implements Machine<RoomLogEntry> {
       case "who":
         return link.queue({ type: "members", members: this.members }, now);
       case "leave":
-        this.#departed.set(member.key, { ack: link.finalAck(), until: now + this.#timeout });
+        this.#departed.set(member.key, {
+          token: link.token,
+          ack: link.finalAck(),
+          until: now + this.#timeout,
+        });
         if (this.#departed.size > 1024) this.#departed.delete(this.#departed.keys().next().value!);
         return this.#remove(member, "quit", now);
     }
@@ -429,13 +571,14 @@ export class Room implements Machine<RoomLogEntry> {
     if (target === undefined) {
       return member.channel.reply("no-such-nick", `No member is called '${request.to}'`, now);
     }
+    const id = request.id !== undefined && request.id.length <= MAX_ID ? { id: request.id } : {};
     const broadcast = new Broadcast({
       type: "pm",
       from: member.nick,
       to: target.nick,
       text: request.text,
       time: Math.floor(now),
-      ...(request.id ? { id: request.id } : {}),
+      ...id,
     });
     for (const recipient of target === member ? [member] : [target, member]) {
       recipient.channel.relay(broadcast, now);
@@ -454,6 +597,14 @@ export class Room implements Machine<RoomLogEntry> {
     if (holder !== undefined && holder !== member) {
       return link.reply("nick-taken", `Nickname '${nick}' is taken`, now);
     }
+    const twin = this.#members.lookalike(nick, member);
+    if (twin) {
+      return link.reply(
+        "bad-nick",
+        `Nickname '${nick}' looks like '${twin.nick}', who is here`,
+        now,
+      );
+    }
     if (nick === member.nick) return;
     const old = member.nick;
     this.#members.rename(member, nick);
@@ -466,19 +617,31 @@ export class Room implements Machine<RoomLogEntry> {
   }
 
   /** Gives an event the next `seq`, remembers it and relays it to every member. */
-  #announce(event: DistributiveOmit<RoomEvent, "seq">, now: number, from?: Address): void {
+  #announce(event: DistributiveOmit<RoomEvent, "seq">, now: number, by?: Member): void {
     // Whole milliseconds on the wire, whatever clock drives the room.
     const full = { ...event, seq: this.#history.next(), time: Math.floor(event.time) } as RoomEvent;
-    this.#history.remember(full);
-    this.#output.report({ event: full, address: from && addressKey(from) });
+    const scope = by?.key;
+    this.#history.remember(full, scope);
+    const address = full.type === "join" ? scope : undefined;
+    this.#output.report({
+      event: full,
+      ...(address ? { address } : {}),
+      ...(scope ? { scope } : {}),
+    });
     const broadcast = new Broadcast(full as ServerEvent);
     for (const member of this.#members.all()) {
       this.stats.relayed++;
       if (!member.channel.relay(broadcast, now)) this.#remove(member, "overload", now);
     }
   }
+}
 
-  #error(to: Address, key: string, code: ErrorCode, message: string, now: number): void {
-    if (this.#errors.allow(key, now)) this.#send(to, encodeFrame({ type: "error", code, message }));
+/** The frame inside a sealed one, if it is a frame at all. */
+function decodeFrame(data: Uint8Array): ClientFrame | undefined {
+  try {
+    const decoded = decodeClientDatagram(data);
+    return decoded.kind === "frame" ? decoded.frame : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -52,28 +52,31 @@ export class RoomHistory {
   }
 
   /**
-   * Keeps an event (and its message id, if any).
+   * Keeps an event (and its message id, if any, in its sender's scope).
    *
    * @param event A room event, newer than every event kept.
+   * @param scope Who sent it (its address): ids are unique only per sender.
    */
-  remember(event: RoomEvent): void {
+  remember(event: RoomEvent, scope = ""): void {
     this.#seq = Math.max(this.#seq, event.seq);
     this.#events.push(event);
     if (this.#events.length > this.#size) this.#events.shift();
     if ("id" in event && event.id !== undefined) {
-      this.#ids.add(event.id);
+      this.#ids.add(`${scope}\n${event.id}`);
       if (this.#ids.size > RECENT_IDS) this.#ids.delete(this.#ids.values().next().value!);
     }
   }
 
   /**
-   * Whether a message with this id was relayed recently.
+   * Whether this sender's message with this id was relayed recently. Another
+   * sender's ids never count, so nobody can pre-empt a member's messages.
    *
+   * @param scope Who sends it (its address).
    * @param id A message id.
    * @returns `true` if it was.
    */
-  seen(id: string): boolean {
-    return this.#ids.has(id);
+  seen(scope: string, id: string): boolean {
+    return this.#ids.has(`${scope}\n${id}`);
   }
 
   /**

@@ -33,6 +33,8 @@ export interface RoomLogEntry {
   event: RoomEvent | PmNotice | ClosingNotice;
   /** The member's address, on joins. */
   address?: string;
+  /** The sender's address, on its messages: the scope of their ids, kept in the transcript. */
+  scope?: string;
 }
 
 /** Counters of what the room received and did; dropped datagrams by reason. */
@@ -51,8 +53,12 @@ export interface RoomStats {
   oversize: number;
   /** Dropped and answered: malformed, unknown version or type. */
   badFrame: number;
-  /** Dropped and answered: a v1 frame from a non-member. */
+  /** Dropped and answered: a frame from a non-member. */
   notJoined: number;
+  /** Dropped: from a member's address without its session's token or seal (forged or replayed). */
+  forged: number;
+  /** Joins answered with `retry`: their address not proved yet. */
+  unvalidated: number;
   /** Ignored: acks for numbers never sent. */
   forgedAck: number;
   /** Dropped: stream frames too far ahead to buffer. */

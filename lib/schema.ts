@@ -20,6 +20,9 @@ import { FrameError } from "./frame_error.ts";
 /** Most entries in a list field of one frame. */
 export const MAX_LIST = 256;
 
+/** The longest message id a client may choose, in characters. */
+export const MAX_ID = 64;
+
 /** The kinds a field may be (see the module documentation). */
 export type Kind = "string" | "count" | "number" | "boolean" | "strings" | "counts";
 /** How one field is written: a kind, an optional kind, or the strings it may be. */
@@ -31,17 +34,36 @@ export type Table = Readonly<Record<string, Shape>>;
 
 const LEAVE_REASONS = ["quit", "timeout", "closing", "overload"] as const;
 
-/** Frames a client sends to the server; those with `n` travel on the client's stream. */
+/**
+ * Frames a client sends to the server; those with `n` travel on the client's
+ * stream. Every frame but `join` carries the session's `token`.
+ */
 export const CLIENT_FRAMES = {
-  join: { nick: "string", session: "string", epoch: "string?", last: "count?" },
-  msg: { n: "count", text: "string", id: "string?", more: "boolean?" },
-  action: { n: "count", text: "string", id: "string?", more: "boolean?" },
-  pm: { n: "count", to: "string", text: "string", id: "string?", more: "boolean?" },
-  rename: { n: "count", nick: "string" },
-  who: { n: "count" },
-  leave: { n: "count" },
-  ack: { n: "count", sack: "counts?" },
-  ping: { t: "number" },
+  join: {
+    nick: "string",
+    session: "string",
+    epoch: "string?",
+    last: "count?",
+    cookie: "string?",
+    proof: "string?",
+    pad: "string?",
+  },
+  msg: { token: "string", n: "count", text: "string", id: "string?", more: "boolean?" },
+  action: { token: "string", n: "count", text: "string", id: "string?", more: "boolean?" },
+  pm: {
+    token: "string",
+    n: "count",
+    to: "string",
+    text: "string",
+    id: "string?",
+    more: "boolean?",
+  },
+  rename: { token: "string", n: "count", nick: "string" },
+  who: { token: "string", n: "count" },
+  leave: { token: "string", n: "count" },
+  ack: { token: "string", n: "count", sack: "counts?" },
+  ping: { token: "string", t: "number" },
+  sealed: { token: "string", box: "string" },
 } as const satisfies Table;
 
 /** The fields of a room event in which a member speaks (`msg`, `action`). */
@@ -83,23 +105,32 @@ export const STREAM_EVENTS = {
   error: { code: "string", message: "string" },
 } as const satisfies Table;
 
-/** Frames the server sends outside a member's stream. */
+/**
+ * Frames the server sends outside a member's stream. Those before `welcome`
+ * echo the client's `session`; every frame from `welcome` on carries the
+ * session's `token`. An `error` to an address that is not a member carries
+ * neither.
+ */
 export const SERVER_FRAMES = {
+  retry: { session: "string", cookie: "string", salt: "string?" },
   welcome: {
+    session: "string",
+    token: "string",
+    proof: "string?",
     nick: "string",
     room: "string",
     epoch: "string",
-    session: "string",
     seq: "count",
     members: "count",
     heartbeat: "count",
     timeout: "count",
   },
-  refused: { code: "string", reason: "string" },
-  ack: { n: "count", sack: "counts?" },
-  pong: { t: "number" },
-  error: { code: "string", message: "string" },
-  closing: {},
+  refused: { session: "string", code: "string", reason: "string" },
+  ack: { token: "string", n: "count", sack: "counts?" },
+  pong: { token: "string", t: "number" },
+  error: { token: "string?", code: "string", message: "string" },
+  closing: { token: "string" },
+  sealed: { token: "string", box: "string" },
 } as const satisfies Table;
 
 /** Frames on the discovery port: a client's probe and a server's reply. */
@@ -223,8 +254,8 @@ export function readField(object: Json, name: string, spec: FieldSpec): unknown 
  * import { CLIENT_FRAMES, validateFrame } from "./schema.ts";
  * import { deepEqual } from "node:assert/strict";
  *
- * const frame = validateFrame(CLIENT_FRAMES, { type: "who", n: 2, extra: true });
- * deepEqual(frame, { type: "who", n: 2 });
+ * const frame = validateFrame(CLIENT_FRAMES, { type: "who", token: "t", n: 2, extra: true });
+ * deepEqual(frame, { type: "who", token: "t", n: 2 });
  * ```
  */
 export function validateFrame<T extends Table>(table: T, object: Json): FramesOf<T> {

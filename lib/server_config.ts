@@ -5,7 +5,16 @@
  */
 
 import { parseArgs } from "node:util";
-import { DEFAULT_PORT, parseCount, parsePort, parseSeconds, UsageError, VERSION } from "./cli.ts";
+import {
+  DEFAULT_PORT,
+  parseCount,
+  parsePort,
+  parseSeconds,
+  type PasswordSource,
+  passwordSource,
+  UsageError,
+  VERSION,
+} from "./cli.ts";
 import { DISCOVERY_PORT } from "./discovery.ts";
 import type { RoomOptions } from "./room.ts";
 
@@ -23,6 +32,12 @@ Options:
   --legacy-timeout SECS  drop a plain-text (nc, tutorial) client silent this long (default 600)
   --history N            recent room events replayed to late joiners (default 50)
   --no-discovery         do not answer discovery probes (clients then need the address)
+  --no-legacy            refuse plain-text clients (nc -u, the tutorial's client); by default
+                         they join after typing back the join code the server answers with
+  --password WORD        room password: nobody joins without it, every frame is encrypted,
+                         plain-text clients are refused. "--password -" asks for it instead
+                         (WORD is visible to other users of this computer); so does
+                         setting UDPCHAT_PASSWORD
   --log FILE             append every room event to FILE as JSON lines; on start, restore
                          history and sequence numbers from it
   -h, --help             this help
@@ -31,6 +46,7 @@ Options:
 Examples:
   deno task server --name "Networks 101"
   deno task server --port 10000 --timeout 10
+  deno task server --name "Exam room" --password -
 
 Exit codes:
   0  stopped with Ctrl+C or SIGTERM (members are told)
@@ -48,6 +64,8 @@ export interface ServerConfig {
   log?: string;
   /** Whether to answer discovery probes. */
   discovery: boolean;
+  /** The room password, or that it must be asked for. */
+  password: PasswordSource;
   /** Room settings. */
   room: RoomOptions;
 }
@@ -56,10 +74,14 @@ export interface ServerConfig {
  * Parses the server's command line.
  *
  * @param args The arguments, without the program.
+ * @param env Reads an environment variable (for the room password).
  * @returns The settings, or `"help"` / `"version"`.
  * @throws {UsageError} On any bad argument.
  */
-export function parseServerArgs(args: string[]): ServerConfig | "help" | "version" {
+export function parseServerArgs(
+  args: string[],
+  env: (name: string) => string | undefined = () => undefined,
+): ServerConfig | "help" | "version" {
   let parsed;
   try {
     parsed = parseArgs({
@@ -73,6 +95,8 @@ export function parseServerArgs(args: string[]): ServerConfig | "help" | "versio
         history: { type: "string", default: "50" },
         log: { type: "string" },
         "no-discovery": { type: "boolean", default: false },
+        "no-legacy": { type: "boolean", default: false },
+        password: { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -90,7 +114,9 @@ export function parseServerArgs(args: string[]): ServerConfig | "help" | "versio
     port: parsePort(values.port, "--port"),
     log: values.log,
     discovery: !values["no-discovery"],
+    password: passwordSource(values.password, env),
     room: {
+      legacy: !values["no-legacy"],
       name: values.name,
       timeout,
       heartbeat: Math.min(2000, Math.floor(timeout / 4)),

@@ -7,6 +7,15 @@
  * nickname until it succeeds) → `connected` … → `closed` (left, refused or
  * unreachable).
  *
+ * Joining is a handshake: `join` (padded, so no answer to it is larger), the
+ * server's `retry` with a cookie, `join` again with it (and, in a room with a
+ * password, a proof of it), then `welcome` with the session's token. From
+ * there the session trusts only frames with its token (sealed, with a
+ * password); before it, only frames echoing its session nonce. So nobody off
+ * the path between client and server can show it a message, rename, close or
+ * refuse it; an unauthenticated `not-joined` only makes it check at once that
+ * the server still answers.
+ *
  * Requests (messages, actions, private messages, renames, `who`, `leave`)
  * travel on the client's reliable stream; room events arrive on the server's
  * and are shown once each, in `seq` order, even across reconnects. Delivery
@@ -23,17 +32,20 @@
  */
 
 import { type Address, isFrom, type Transmit } from "./address.ts";
+import { base64url, sameSecret, secureRandom } from "./crypto.ts";
 import { fireDue, nextDeadline, type Timer } from "./deadlines.ts";
 import { decodeServerFrame } from "./decode.ts";
+import { Envelope } from "./envelope.ts";
 import {
   type ClientFrame,
-  encodeFrame,
+  encodePadded,
   MAX_TEXT_BYTES,
   type ServerEvent,
   type ServerFrame,
   utf8Length,
 } from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
+import { envelopeKeys, joinProof, type RoomSecret, roomSecret, welcomeProof } from "./handshake.ts";
 import { type Machine, Output } from "./machine.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { validateNick } from "./nick.ts";
@@ -58,8 +70,10 @@ export interface SessionOptions {
   leaveTimeout?: number;
   /** Window and timers of the client's stream. */
   stream?: StreamOptions;
-  /** Source of randomness for session tokens; replace it for deterministic tests. @default {Math.random} */
-  random?: () => number;
+  /** The room password, if the room has one. */
+  password?: string;
+  /** Source of secure random bytes for session nonces; replace it for deterministic tests. */
+  randomBytes?: (count: number) => Uint8Array;
 }
 
 /** The session's connection state. */
@@ -84,6 +98,11 @@ export type SessionEvent =
 
 const JOIN_RETRY = 500;
 const REJOIN_RETRY = 1000;
+/** Joins are padded to this size, so that no answer to one is larger. */
+export const JOIN_SIZE = 256;
+
+/** A frame the client sends with its session's token. */
+type SessionFrame = Extract<ClientFrame, { token: string }>;
 
 /**
  * The client's state machine.
@@ -107,14 +126,22 @@ export class Session implements Machine<SessionEvent> {
   readonly #failAfter: number;
   readonly #heartbeat: Heartbeat;
   readonly #leaveTimeout: number;
-  readonly #random: () => number;
+  readonly #password: string | undefined;
+  readonly #random: (count: number) => Uint8Array;
   readonly #outbox: Outbox;
   readonly #timers: Record<SessionState, Timer[]>;
   #state: SessionState = "joining";
   #nick: string;
   #room = "";
   #epoch: string | undefined;
-  #token = "";
+  /** This join's nonce: only the server learns it, so its answers can echo it as proof. */
+  #session = "";
+  #cookie: string | undefined;
+  #secret: RoomSecret | undefined;
+  /** The connected session's token and keys; `undefined` until welcomed. */
+  #envelope: Envelope<SessionFrame> | undefined;
+  /** The highest room `seq` the server may send next is one above this. */
+  #seqLimit = 0;
   #startedAt: number;
   #lastJoinAt = -Infinity;
   #lastSeq = 0;
@@ -127,6 +154,8 @@ export class Session implements Machine<SessionEvent> {
   readonly #output = new Output<SessionEvent>();
   /** Datagrams from the server that could not be decoded. */
   dropped = 0;
+  /** Frames ignored because they did not prove they belong to this session. */
+  forged = 0;
   /** Requests sent on the client's streams, and how many were sent again. */
   readonly counters = { sent: 0, retransmitted: 0 };
 
@@ -146,7 +175,8 @@ export class Session implements Machine<SessionEvent> {
       lostAfter = 8000,
       leaveTimeout = 5000,
       stream = {},
-      random = Math.random,
+      password,
+      randomBytes = secureRandom,
     } = options;
     this.#server = server;
     this.#requested = this.#nick = validateNick(nick);
@@ -154,13 +184,13 @@ export class Session implements Machine<SessionEvent> {
     this.#failAfter = failAfter;
     this.#heartbeat = new Heartbeat(lostAfter);
     this.#leaveTimeout = leaveTimeout;
-    this.#random = random;
-    this.#outbox = new Outbox(this.#randomToken(), (event) => this.#output.report(event));
-    this.#streams = new StreamPair(
-      { ...stream, counters: this.counters },
-      (n, outgoing) => encodeFrame({ ...outgoing.body, n } as ClientFrame),
-      (data, now) => this.#send(data, now),
-    );
+    this.#password = password;
+    this.#random = randomBytes;
+    this.#outbox = new Outbox(base64url(randomBytes(6)), (event) => this.#output.report(event));
+    this.#streams = new StreamPair({ ...stream, counters: this.counters }, {
+      payload: (n, outgoing) => this.#envelope!.wrap({ ...outgoing.body, n } as SessionFrame),
+      ack: (ack) => this.#envelope!.wrap({ type: "ack", ...ack }),
+    }, (data, now) => this.#send(data, now));
     this.#timers = this.#timerTable();
     this.#startedAt = now;
     this.#startJoin(now);
@@ -274,7 +304,7 @@ export class Session implements Machine<SessionEvent> {
       this.dropped++;
       return;
     }
-    let frame;
+    let frame: ServerFrame;
     try {
       frame = decodeServerFrame(data);
     } catch (error) {
@@ -282,32 +312,50 @@ export class Session implements Machine<SessionEvent> {
       this.dropped++;
       return;
     }
+    switch (frame.type) {
+      case "retry":
+      case "welcome":
+      case "refused":
+        // Before welcome, the server's answers prove themselves by echoing this join's nonce.
+        if (this.#state === "connected" || !sameSecret(frame.session, this.#session)) {
+          this.forged++;
+          return;
+        }
+        this.#heartbeat.heard(now);
+        if (frame.type === "retry") return this.#retry(frame, now);
+        if (frame.type === "welcome") return this.#welcome(frame, now);
+        this.#output.report({ type: "refused", code: frame.code, reason: frame.reason });
+        return this.#close("refused");
+      case "error":
+        if (frame.token === undefined) {
+          // Unauthenticated: anyone may have sent it. Check at once that the server still answers.
+          if (frame.code === "not-joined" && this.#state === "connected") {
+            this.#heartbeat.doubt(now);
+          }
+          return;
+        }
+    }
+    const checked = this.#envelope?.check(frame, decodeInner);
+    if (checked === undefined) {
+      this.forged++;
+      return;
+    }
     this.#heartbeat.heard(now);
-    if ("n" in frame && frame.type !== "ack") {
-      if (this.#state !== "connected") return; // not ours yet: the server will resend
-      const { n: _n, ...event } = frame;
-      const ready = this.#streams.receive(frame.n, event as ServerEvent, now);
+    if ("n" in checked && checked.type !== "ack") {
+      const { n: _n, token: _token, ...event } = checked;
+      const ready = this.#streams.receive(checked.n, event as ServerEvent, now);
       for (const part of ready ?? []) this.#deliver(part);
       return;
     }
-    switch (frame.type) {
-      case "welcome":
-        return this.#welcome(frame, now);
-      case "refused":
-        if (this.#state === "connected") return;
-        this.#output.report({ type: "refused", code: frame.code, reason: frame.reason });
-        return this.#close("refused");
+    switch (checked.type) {
       case "ack":
-        return this.#acked(frame.n, frame.sack ?? [], now);
+        return this.#acked(checked.n, checked.sack ?? [], now);
       case "pong":
-        return this.#heartbeat.pong(frame.t, now);
+        return this.#heartbeat.pong(checked.t, now);
       case "closing":
         return this.#reconnect("the server is closing", now);
       case "error":
-        if (frame.code === "not-joined") {
-          return this.#reconnect("the server lost our membership", now);
-        }
-        this.#output.report({ type: "error", code: frame.code, message: frame.message });
+        this.#output.report({ type: "error", code: checked.code, message: checked.message });
     }
   }
 
@@ -391,7 +439,7 @@ export class Session implements Machine<SessionEvent> {
         {
           name: "ping",
           at: () => this.#heartbeat.nextPing(),
-          fire: (now) => this.#send(encodeFrame({ type: "ping", t: now }), now),
+          fire: (now) => this.#send(this.#envelope!.wrap({ type: "ping", t: now }), now),
         },
       ],
     };
@@ -441,6 +489,12 @@ export class Session implements Machine<SessionEvent> {
     }
     if (event === undefined) return;
     if ("seq" in event) {
+      // Room events come in order, one `seq` at a time after the welcome's: no leaps ahead.
+      if (event.seq > this.#seqLimit + 1) {
+        this.forged++;
+        return;
+      }
+      this.#seqLimit = Math.max(this.#seqLimit, event.seq);
       if (event.seq <= this.#lastSeq) return; // already shown before reconnecting
       this.#lastSeq = event.seq;
       if (event.type === "rename" && event.from === this.#nick) this.#nick = event.nick;
@@ -451,10 +505,33 @@ export class Session implements Machine<SessionEvent> {
     this.#output.report(event);
   }
 
+  #retry(frame: Extract<ServerFrame, { type: "retry" }>, now: number): void {
+    if (frame.salt !== undefined) {
+      if (this.#password === undefined) {
+        const reason = "this room has a password: start the client with --password";
+        this.#output.report({ type: "refused", code: "bad-password", reason });
+        return this.#close("refused");
+      }
+      // Deriving the room key is slow on purpose; do it once per server salt.
+      if (this.#secret?.salt !== frame.salt) this.#secret = roomSecret(this.#password, frame.salt);
+    } else {
+      this.#secret = undefined;
+    }
+    this.#cookie = frame.cookie;
+    this.#sendJoin(now);
+  }
+
   #welcome(frame: Extract<ServerFrame, { type: "welcome" }>, now: number): void {
-    if (this.#state === "connected" || this.#state === "closed" || frame.session !== this.#token) {
+    const secret = this.#secret;
+    if (
+      secret && !sameSecret(frame.proof ?? "", welcomeProof(secret, frame.session, frame.token))
+    ) {
+      this.forged++; // not from a server that knows the password
       return;
     }
+    const keys = secret && envelopeKeys(secret, frame.session, frame.token, "client");
+    this.#envelope = new Envelope(frame.token, keys);
+    this.#seqLimit = frame.seq;
     this.#state = "connected";
     this.#nick = frame.nick;
     this.#room = frame.room;
@@ -509,7 +586,9 @@ export class Session implements Machine<SessionEvent> {
   }
 
   #startJoin(now: number): void {
-    this.#token = this.#randomToken();
+    this.#session = base64url(this.#random(16));
+    this.#cookie = undefined;
+    this.#envelope = undefined;
     this.#streams.renew();
     this.#leaveN = undefined;
     this.#sendJoin(now);
@@ -518,15 +597,31 @@ export class Session implements Machine<SessionEvent> {
   #sendJoin(now: number): void {
     this.#lastJoinAt = now;
     const last = this.#epoch === undefined ? {} : { epoch: this.#epoch, last: this.#lastSeq };
-    this.#send(encodeFrame({ type: "join", nick: this.#nick, session: this.#token, ...last }), now);
+    const cookie = this.#cookie;
+    const proof = this.#secret && cookie &&
+      joinProof(this.#secret, this.#session, cookie, this.#nick);
+    const join = {
+      type: "join" as const,
+      nick: this.#nick,
+      session: this.#session,
+      ...last,
+      ...(cookie ? { cookie } : {}),
+      ...(proof ? { proof } : {}),
+    };
+    this.#send(encodePadded(join, JOIN_SIZE), now);
   }
 
   #send(data: Uint8Array, now: number): void {
     this.#output.send(this.#server, data);
     this.#heartbeat.sent(now);
   }
+}
 
-  #randomToken(): string {
-    return Math.floor(this.#random() * 2 ** 48).toString(36);
+/** The frame inside a sealed one, if it is a frame at all. */
+function decodeInner(data: Uint8Array): ServerFrame | undefined {
+  try {
+    return decodeServerFrame(data);
+  } catch {
+    return undefined;
   }
 }

@@ -9,9 +9,16 @@
  */
 
 import type { Timer } from "./deadlines.ts";
-import { encodeFrame } from "./frame.ts";
 import { Assembler } from "./parts.ts";
 import { type StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";
+
+/** How a {@linkcode StreamPair}'s owner puts its frames on the wire. */
+export interface StreamCodec<Out> {
+  /** The datagram carrying payload number `n`. */
+  payload(n: number, payload: Out): Uint8Array;
+  /** The datagram acknowledging the incoming stream. */
+  ack(ack: { n: number; sack: number[] }): Uint8Array;
+}
 
 /**
  * A connection's two streams.
@@ -22,9 +29,10 @@ import { type StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";
  * import { equal } from "node:assert/strict";
  *
  * const sent: string[] = [];
+ * const encode = (text: string) => new TextEncoder().encode(text);
  * const pair = new StreamPair<string, { text: string }>(
  *   {},
- *   (n, text) => new TextEncoder().encode(`${n}:${text}`),
+ *   { payload: (n, text) => encode(`${n}:${text}`), ack: ({ n }) => encode(`ack ${n}`) },
  *   (data) => sent.push(new TextDecoder().decode(data)),
  * );
  * pair.push("hello");
@@ -39,24 +47,24 @@ export class StreamPair<Out, In extends object> {
   #out: StreamSender<Out>;
   #in = new StreamReceiver<In>();
   #assembler = new Assembler<In>();
-  readonly #encode: (n: number, payload: Out) => Uint8Array;
+  readonly #codec: StreamCodec<Out>;
   readonly #send: (data: Uint8Array, now: number) => void;
 
   /**
    * Opens fresh streams: both start at number 1.
    *
    * @param options Window and timers of the outgoing stream.
-   * @param encode Makes the datagram carrying payload number `n`.
+   * @param codec Makes the datagrams: payload number `n`, and acknowledgements.
    * @param send Puts a datagram on the wire.
    */
   constructor(
     options: StreamOptions,
-    encode: (n: number, payload: Out) => Uint8Array,
+    codec: StreamCodec<Out>,
     send: (data: Uint8Array, now: number) => void,
   ) {
     this.#options = options;
     this.#out = new StreamSender(options);
-    this.#encode = encode;
+    this.#codec = codec;
     this.#send = send;
     this.timers = [
       { name: "ack", at: () => this.#in.ackDeadline(), fire: (now) => this.sendAck(now) },
@@ -95,13 +103,15 @@ export class StreamPair<Out, In extends object> {
 
   /** Sends what the outgoing stream has due: retransmissions, then new payloads. */
   flush(now: number): void {
-    for (const [n, payload] of this.#out.transmit(now)) this.#send(this.#encode(n, payload), now);
+    for (const [n, payload] of this.#out.transmit(now)) {
+      this.#send(this.#codec.payload(n, payload), now);
+    }
   }
 
   /** Sends an acknowledgement of the incoming stream if one is due. */
   sendAck(now: number): void {
     const ack = this.#in.takeAck(now);
-    if (ack) this.#send(encodeFrame({ type: "ack", ...ack }), now);
+    if (ack) this.#send(this.#codec.ack(ack), now);
   }
 
   /**
@@ -143,7 +153,7 @@ export class StreamPair<Out, In extends object> {
 
   /** The acknowledgement of everything received so far, as a datagram. */
   finalAck(): Uint8Array {
-    return encodeFrame({ type: "ack", ...this.#in.ack() });
+    return this.#codec.ack(this.#in.ack());
   }
 
   /**

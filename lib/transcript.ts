@@ -11,11 +11,19 @@ import { decodeRoomEvent } from "./decode.ts";
 import type { RoomEvent } from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
 
+/** A room event as the transcript keeps it. */
+export interface TranscriptEntry {
+  /** The event, as members received it. */
+  event: RoomEvent;
+  /** For messages: the sender's address, the scope of the message id (never sent to members). */
+  scope?: string;
+}
+
 /**
  * Reads a transcript's text.
  *
  * @param text The file's contents.
- * @returns The events, oldest first; the epoch from the header, if any; and
+ * @returns The events, oldest first, with their scopes; the epoch from the header, if any; and
  *   how many lines were not valid events (e.g. cut short by a crash), which
  *   are skipped.
  *
@@ -24,15 +32,15 @@ import { FrameError } from "./frame_error.ts";
  * import { parseTranscript } from "./transcript.ts";
  * import { equal } from "node:assert/strict";
  *
- * const { events, skipped } = parseTranscript('{"type":"join","seq":1,"nick":"a","time":0}\n{"type":"ms');
- * equal(events.length, 1);
+ * const { entries, skipped } = parseTranscript('{"type":"join","seq":1,"nick":"a","time":0}\n{"type":"ms');
+ * equal(entries.length, 1);
  * equal(skipped, 1);
  * ```
  */
 export function parseTranscript(
   text: string,
-): { events: RoomEvent[]; skipped: number; epoch?: string } {
-  const events: RoomEvent[] = [];
+): { entries: TranscriptEntry[]; skipped: number; epoch?: string } {
+  const entries: TranscriptEntry[] = [];
   let skipped = 0;
   let epoch: string | undefined;
   for (const line of text.split("\n")) {
@@ -43,13 +51,15 @@ export function parseTranscript(
       continue;
     }
     try {
-      events.push(decodeRoomEvent(line));
+      const event = decodeRoomEvent(line);
+      const scope = (JSON.parse(line) as { scope?: unknown }).scope;
+      entries.push(typeof scope === "string" ? { event, scope } : { event });
     } catch (error) {
       if (!(error instanceof FrameError)) throw error;
       skipped++;
     }
   }
-  return { events, skipped, ...(epoch === undefined ? {} : { epoch }) };
+  return { entries, skipped, ...(epoch === undefined ? {} : { epoch }) };
 }
 
 /**
@@ -64,9 +74,11 @@ export function transcriptHeader(epoch: string, created: number): string {
 }
 
 /**
- * The line recording a room event: the event as sent, without `history`.
+ * The line recording a room event: the event as sent, without `history`,
+ * and the scope of its message id.
  *
  * @param event The room event.
+ * @param scope The sender's address, for messages.
  * @returns The line, without its newline.
  *
  * @example Usage
@@ -78,7 +90,7 @@ export function transcriptHeader(epoch: string, created: number): string {
  * equal(line, '{"type":"join","seq":1,"nick":"a","time":0}');
  * ```
  */
-export function transcriptLine(event: RoomEvent): string {
+export function transcriptLine(event: RoomEvent, scope?: string): string {
   const { history: _history, ...stored } = event;
-  return JSON.stringify(stored);
+  return JSON.stringify(scope === undefined ? stored : { ...stored, scope });
 }

@@ -103,3 +103,9 @@ Deno.test("the boundary check itself notices an offence", () => {
   deepEqual(/\bDeno\./.test(codeOnly(bad)), false, "comments do not count");
   deepEqual(/\bDeno\./.test(codeOnly('const s = "Deno.exit";')), false, "strings do not count");
 });
+
+Deno.test("the README's design section names every module in lib/", () => {
+  const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+  const design = readme.slice(readme.indexOf("## Design"), readme.indexOf("## Performance"));
+  deepEqual(files.filter((file) => !design.includes(`lib/${file}`)), []);
+});

@@ -26,7 +26,7 @@ Deno.test("Beacon answers a probe after a 10–60 ms jitter, never with more byt
   const [reply] = beacon.poll().transmits;
   ok(reply.data.length <= probe.length);
   deepEqual(decode(reply.data), {
-    udpchat: 1,
+    udpchat: 2,
     type: "server",
     nonce: "n1",
     name: "Networks 101",
@@ -43,7 +43,7 @@ Deno.test("Beacon shortens a long room name to fit the probe, and ignores probes
   const [reply] = beacon.poll().transmits;
   ok(reply.data.length <= probe.length);
   ok(decode(reply.data).name.endsWith("…"));
-  beacon.receive(new TextEncoder().encode('{"udpchat":1,"type":"discover","nonce":"n"}'), from, 0);
+  beacon.receive(new TextEncoder().encode('{"udpchat":2,"type":"discover","nonce":"n"}'), from, 0);
   beacon.tick(100);
   equal(beacon.poll().transmits.length, 0);
 });
@@ -51,7 +51,7 @@ Deno.test("Beacon shortens a long room name to fit the probe, and ignores probes
 Deno.test("Beacon ignores other versions, other frames and floods", () => {
   const beacon = new Beacon(() => ({ name: "lab", port: 9999, members: 0 }), () => 0);
   const other = new TextEncoder().encode(
-    new TextDecoder().decode(encodeProbe("n")).replace('"udpchat":1', '"udpchat":2'),
+    new TextDecoder().decode(encodeProbe("n")).replace('"udpchat":2', '"udpchat":3'),
   );
   beacon.receive(other, from, 0);
   beacon.receive(new TextEncoder().encode("hello"), from, 0);
@@ -73,7 +73,7 @@ Deno.test("ServerFinder probes in rounds, collects each server once, ignores str
   equal(finder.poll().transmits.length, 4);
   const reply = (nonce: string) =>
     new TextEncoder().encode(
-      JSON.stringify({ udpchat: 1, type: "server", nonce, name: "lab", port: 9999, members: 2 }),
+      JSON.stringify({ udpchat: 2, type: "server", nonce, name: "lab", port: 9999, members: 2 }),
     );
   finder.receive(reply("abc"), { hostname: "10.1.2.9", port: 9998 }, 10);
   finder.receive(reply("abc"), { hostname: "10.1.2.9", port: 9998 }, 20);

@@ -12,21 +12,22 @@ function frameError(fn: () => unknown, code: string): void {
 }
 
 Deno.test("encodeFrame() writes readable JSON with the version first", () => {
-  const text = new TextDecoder().decode(encodeFrame({ type: "msg", n: 3, text: "hi" }));
-  equal(text, '{"udpchat":1,"type":"msg","n":3,"text":"hi"}');
+  const text = new TextDecoder().decode(encodeFrame({ type: "msg", token: "t", n: 3, text: "hi" }));
+  equal(text, '{"udpchat":2,"type":"msg","token":"t","n":3,"text":"hi"}');
 });
 
 Deno.test("decodeClientDatagram() round-trips every client frame type", () => {
   const frames: ClientFrame[] = [
-    { type: "join", nick: "小明", session: "abc", last: 4 },
-    { type: "msg", n: 1, text: "hi", id: "x-1" },
-    { type: "action", n: 2, text: "waves", more: true },
-    { type: "pm", n: 3, to: "bob", text: "psst" },
-    { type: "rename", n: 4, nick: "al" },
-    { type: "who", n: 5 },
-    { type: "leave", n: 6 },
-    { type: "ack", n: 7, sack: [9, 10] },
-    { type: "ping", t: 123 },
+    { type: "join", nick: "小明", session: "abc", last: 4, cookie: "c", proof: "p" },
+    { type: "msg", token: "t", n: 1, text: "hi", id: "x-1" },
+    { type: "action", token: "t", n: 2, text: "waves", more: true },
+    { type: "pm", token: "t", n: 3, to: "bob", text: "psst" },
+    { type: "rename", token: "t", n: 4, nick: "al" },
+    { type: "who", token: "t", n: 5 },
+    { type: "leave", token: "t", n: 6 },
+    { type: "ack", token: "t", n: 7, sack: [9, 10] },
+    { type: "ping", token: "t", t: 123 },
+    { type: "sealed", token: "t", box: "AAAA" },
   ];
   for (const frame of frames) {
     deepEqual(decodeClientDatagram(encodeFrame(frame)), { kind: "frame", frame });
@@ -35,15 +36,16 @@ Deno.test("decodeClientDatagram() round-trips every client frame type", () => {
 
 Deno.test("decodeServerFrame() round-trips stream events encoded once", () => {
   const event = new EncodedEvent({ type: "msg", seq: 9, from: "a", text: "😀 中文", time: 5 });
-  deepEqual(decodeServerFrame(event.datagram(17)), {
+  deepEqual(decodeServerFrame(event.datagram(17, "tok")), {
     type: "msg",
     seq: 9,
     from: "a",
     text: "😀 中文",
     time: 5,
     n: 17,
+    token: "tok",
   });
-  deepEqual(decodeServerFrame(event.datagram(18)).type, "msg");
+  deepEqual(decodeServerFrame(event.datagram(18, "tok")).type, "msg");
 });
 
 Deno.test("decodeClientDatagram() treats plain text as a legacy message, trimming line endings", () => {
@@ -69,37 +71,37 @@ Deno.test("decodeClientDatagram() refuses binary garbage and oversize datagrams"
 });
 
 Deno.test("decodeClientDatagram() names the rule a malformed frame breaks", () => {
-  frameError(() => decodeClientDatagram(bytes('{"udpchat":1,"type":"msg","n":1,"te')), "bad-frame");
+  frameError(() => decodeClientDatagram(bytes('{"udpchat":2,"type":"msg","n":1,"te')), "bad-frame");
   frameError(
-    () => decodeClientDatagram(bytes('{"udpchat":2,"type":"msg"}')),
+    () => decodeClientDatagram(bytes('{"udpchat":1,"type":"msg"}')),
     "unsupported-version",
   );
-  frameError(() => decodeClientDatagram(bytes('{"udpchat":1,"type":"dance"}')), "unknown-type");
+  frameError(() => decodeClientDatagram(bytes('{"udpchat":2,"type":"dance"}')), "unknown-type");
   frameError(
-    () => decodeClientDatagram(bytes('{"udpchat":1,"type":"msg","n":-1,"text":"x"}')),
+    () => decodeClientDatagram(bytes('{"udpchat":2,"type":"msg","n":-1,"text":"x"}')),
     "bad-frame",
   );
   frameError(
-    () => decodeClientDatagram(bytes('{"udpchat":1,"type":"msg","n":1,"text":5}')),
+    () => decodeClientDatagram(bytes('{"udpchat":2,"type":"msg","n":1,"text":5}')),
     "bad-frame",
   );
   frameError(
-    () => decodeClientDatagram(bytes('{"udpchat":1,"type":"ack","n":1,"sack":"x"}')),
+    () => decodeClientDatagram(bytes('{"udpchat":2,"type":"ack","n":1,"sack":"x"}')),
     "bad-frame",
   );
 });
 
 Deno.test("decodeClientDatagram() ignores unknown fields, so later versions can add them", () => {
-  const data = bytes('{"udpchat":1,"type":"msg","n":1,"text":"hi","colour":"red"}');
+  const data = bytes('{"udpchat":2,"type":"msg","token":"t","n":1,"text":"hi","colour":"red"}');
   deepEqual(decodeClientDatagram(data), {
     kind: "frame",
-    frame: { type: "msg", n: 1, text: "hi" },
+    frame: { type: "msg", token: "t", n: 1, text: "hi" },
   });
 });
 
 Deno.test("decodeServerFrame() refuses text and unknown types", () => {
   frameError(() => decodeServerFrame(bytes("hello")), "garbage");
-  frameError(() => decodeServerFrame(bytes('{"udpchat":1,"type":"dance"}')), "unknown-type");
+  frameError(() => decodeServerFrame(bytes('{"udpchat":2,"type":"dance"}')), "unknown-type");
 });
 
 Deno.test("addressKey() and isFrom() compare endpoints", () => {
@@ -131,29 +133,39 @@ Deno.test("explainBindError() turns OS errors into one actionable line", () => {
 Deno.test("validateFrame() checks kinds the schema names, and reads unknown set values leniently", () => {
   const frame = (text: string) => decodeServerFrame(bytes(text));
   const leave = frame(
-    '{"udpchat":1,"n":1,"type":"leave","seq":2,"nick":"a","reason":"abducted","time":0}',
+    '{"udpchat":2,"token":"t","n":1,"type":"leave","seq":2,"nick":"a","reason":"abducted","time":0}',
   );
   equal(leave.type === "leave" && leave.reason, "quit");
-  frameError(() => frame('{"udpchat":1,"type":"ack","n":-1}'), "bad-frame");
-  frameError(() => frame('{"udpchat":1,"type":"ack","n":1.5}'), "bad-frame");
+  frameError(() => frame('{"udpchat":2,"type":"ack","token":"t","n":-1}'), "bad-frame");
+  frameError(() => frame('{"udpchat":2,"type":"ack","token":"t","n":1.5}'), "bad-frame");
   const long = JSON.stringify(Array.from({ length: 257 }, (_, i) => i));
-  frameError(() => frame(`{"udpchat":1,"type":"ack","n":1,"sack":${long}}`), "bad-frame");
-  frameError(() => frame('{"udpchat":1,"n":1,"type":"members","members":["a",2]}'), "bad-frame");
-  deepEqual(frame('{"udpchat":1,"type":"ack","n":3}'), { type: "ack", n: 3 });
+  frameError(
+    () => frame(`{"udpchat":2,"type":"ack","token":"t","n":1,"sack":${long}}`),
+    "bad-frame",
+  );
+  frameError(
+    () => frame('{"udpchat":2,"token":"t","n":1,"type":"members","members":["a",2]}'),
+    "bad-frame",
+  );
+  deepEqual(frame('{"udpchat":2,"type":"ack","token":"t","n":3}'), {
+    type: "ack",
+    token: "t",
+    n: 3,
+  });
 });
 
 Deno.test("decodeDiscoveryFrame() uses the same schema for probes and replies", () => {
   const reply = decodeDiscoveryFrame(
-    bytes('{"udpchat":1,"type":"server","nonce":"x","name":"lab","port":9999,"members":2}'),
+    bytes('{"udpchat":2,"type":"server","nonce":"x","name":"lab","port":9999,"members":2}'),
     1024,
   );
   deepEqual(reply, { type: "server", nonce: "x", name: "lab", port: 9999, members: 2 });
   frameError(
-    () => decodeDiscoveryFrame(bytes('{"udpchat":1,"type":"server","nonce":"x"}'), 1024),
+    () => decodeDiscoveryFrame(bytes('{"udpchat":2,"type":"server","nonce":"x"}'), 1024),
     "bad-frame",
   );
   frameError(
-    () => decodeDiscoveryFrame(bytes('{"udpchat":2,"type":"discover"}'), 1024),
+    () => decodeDiscoveryFrame(bytes('{"udpchat":1,"type":"discover"}'), 1024),
     "unsupported-version",
   );
   frameError(() => decodeDiscoveryFrame(new Uint8Array(2000), 1024), "oversize");

@@ -107,7 +107,7 @@ Deno.test("a client killed with SIGKILL is timed out and announced", async () =>
   }
 });
 
-Deno.test("a legacy plain-text member and v1 clients see each other, and quit() works", async () => {
+Deno.test("a plain-text member joins with its code, chats with v2 clients, and quit() works", async () => {
   const { server, port } = await startServer();
   const legacy = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const legacyName = `127.0.0.1:${(legacy.addr as Deno.NetAddr).port}`;
@@ -123,6 +123,13 @@ Deno.test("a legacy plain-text member and v1 clients see each other, and quit() 
   let ann;
   try {
     ann = await startClient(port, "ann");
+    // The first line gets only the join code; nothing is relayed until it comes back.
+    await legacy.send(new TextEncoder().encode("hello, is anyone there?\n"), to);
+    await ann.waitFor(() => heard.some((line) => /type {2}join \d{4} {2}to enter/.test(line)));
+    ok(!ann.messages().some((m) => m.text.startsWith("hello, is")));
+    const code = /join (\d{4})/.exec(heard.join(""))![1];
+    await legacy.send(new TextEncoder().encode(`join ${code}\n`), to);
+    await ann.waitFor((c) => ofType(c, "join").some((e) => e.nick === legacyName));
     await legacy.send(new TextEncoder().encode("hello from the tutorial\n"), to);
     await ann.waitFor((c) =>
       c.messages().some((m) => m.from === legacyName && m.text === "hello from the tutorial")

@@ -1,5 +1,7 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { type ClientFrame, encodeFrame, MAX_DATAGRAM } from "../lib/frame.ts";
+import { Envelope } from "../lib/envelope.ts";
+import { type ClientFrame, EncodedEvent, encodeFrame, MAX_DATAGRAM } from "../lib/frame.ts";
+import { MAX_ID } from "../lib/schema.ts";
 import { Assembler, splitPayload, splitText } from "../lib/parts.ts";
 
 const mixed = "Hello 世界 😀 naïve — ".repeat(500); // ~12 KB of mixed scripts
@@ -12,9 +14,10 @@ Deno.test("splitText() never cuts a character, surrogate pairs included", () => 
   }
 });
 
-Deno.test("splitPayload() parts each fit in one datagram", () => {
+Deno.test("splitPayload() parts each fit in one datagram, sealed or not", () => {
   const parts = splitPayload<ClientFrame>({
     type: "pm",
+    token: "t".repeat(22),
     n: 1,
     to: "x".repeat(24),
     text: mixed + "\x1b".repeat(500),
@@ -22,6 +25,23 @@ Deno.test("splitPayload() parts each fit in one datagram", () => {
   ok(parts.length > 10);
   for (const part of parts) ok(encodeFrame(part).length <= MAX_DATAGRAM);
   deepEqual(parts.map((p) => "more" in p && p.more), [...parts.slice(1).map(() => true), false]);
+  // The worst a server relays: the longest name in 4-byte characters, the longest id, every
+  // optional field, big numbers; sealed in a room with a password.
+  const keys = { send: new Uint8Array(32), receive: new Uint8Array(32) };
+  const envelope = new Envelope("t".repeat(22), keys);
+  const event = {
+    type: "msg" as const,
+    seq: 2 ** 40,
+    from: "😀".repeat(24),
+    text: "\x1b".repeat(3000) + "中".repeat(3000),
+    time: Date.UTC(2100, 0),
+    id: "i".repeat(MAX_ID),
+    history: true,
+  };
+  for (const part of splitPayload(event)) {
+    const datagram = new EncodedEvent(part).datagram(2 ** 40, envelope.token);
+    ok(envelope.seal(datagram).length <= MAX_DATAGRAM, `${envelope.seal(datagram).length} bytes`);
+  }
 });
 
 Deno.test("Assembler joins parts back into the original payload", () => {

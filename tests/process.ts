@@ -18,6 +18,8 @@ export interface ProgramOptions {
   env?: Record<string, string>;
   /** Run it inside this network namespace. */
   netns?: string;
+  /** Deno's flags, for a script that is not one of the two programs. */
+  deno?: string[];
 }
 
 /** A running program whose output is collected. */
@@ -33,7 +35,7 @@ export class Program {
     const command = [
       Deno.execPath(),
       "run",
-      ...PERMISSIONS[script as keyof typeof PERMISSIONS],
+      ...(options.deno ?? PERMISSIONS[script as keyof typeof PERMISSIONS]),
       script,
       ...args,
     ];
@@ -163,6 +165,7 @@ export function freePort(): number {
 export async function startServer(
   args: string[] = [],
   port = freePort(),
+  options: ProgramOptions = {},
 ): Promise<{ server: Program; port: number }> {
   const server = new Program("server.ts", [
     "--host",
@@ -171,7 +174,7 @@ export async function startServer(
     String(port),
     "--no-discovery",
     ...args,
-  ]);
+  ], options);
   await server.waitForLine("listening on");
   return { server, port };
 }
@@ -181,11 +184,12 @@ export async function startClient(
   port: number,
   nick: string,
   args: string[] = [],
+  options: ProgramOptions = {},
 ): Promise<Program> {
   const client = new Program(
     "client.ts",
     [`127.0.0.1:${port}`, "--nick", nick, "--json", ...args],
-    { stdin: true },
+    { stdin: true, ...options },
   );
   await client.waitFor(
     (c) => c.json().some((e) => e.type === "connected"),

@@ -1,7 +1,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import type { Address } from "../lib/address.ts";
-import { encodeFrame } from "../lib/frame.ts";
-import { Room } from "../lib/room.ts";
+import type { Address, Transmit } from "../lib/address.ts";
+import { encodePadded } from "../lib/frame.ts";
+import { Room, type RoomLogEntry } from "../lib/room.ts";
 import { ACK_DELAY } from "../lib/stream.ts";
 
 type Json = Record<string, unknown>;
@@ -9,19 +9,65 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const at = (port: number): Address => ({ hostname: "10.0.0.2", port });
 
+/** Datagrams and log entries the join helpers took from the room's output, for the next drain. */
+let held: Transmit[] = [];
+let heldLog: RoomLogEntry[] = [];
+/** Each port's session token, from its welcome. */
+const tokens = new Map<number, string>();
+
 /** The room's output, decoded: frames (or plain text for legacy) per recipient port. */
 function drain(room: Room): Map<number, Array<Json | string>> {
   const out = new Map<number, Array<Json | string>>();
-  for (const { to, data } of room.poll().transmits) {
+  for (const { to, data } of [...held, ...room.poll().transmits]) {
     const text = decoder.decode(data);
     const item = text.startsWith("{") ? JSON.parse(text) as Json : text;
     out.set(to.port, [...(out.get(to.port) ?? []), item]);
   }
+  held = [];
+  heldLog = [];
   return out;
 }
 
-function join(room: Room, nick: string, port: number, now = 0): void {
-  room.receive(encodeFrame({ type: "join", nick, session: `s${port}` }), at(port), now);
+/** The room's log entries so far. */
+function log(room: Room): RoomLogEntry[] {
+  const entries = [...heldLog, ...room.poll().events];
+  heldLog = [];
+  return entries;
+}
+
+/** The room's output so far, kept for the next drain. */
+function peek(room: Room): Json[] {
+  const { transmits, events } = room.poll();
+  held.push(...transmits);
+  heldLog.push(...events);
+  return held.map(({ data }) => decoder.decode(data)).filter((t) => t.startsWith("{")).map((t) =>
+    JSON.parse(t) as Json
+  );
+}
+
+/** Joins as a v2 client does: join, retry, join with the cookie; the welcome stays in the output. */
+function join(room: Room, nick: string, port: number, now = 0, session = `s${port}`): void {
+  room.receive(encodePadded({ type: "join", nick, session }, 256), at(port), now);
+  const retry = peek(room).findLast((f) => f.type === "retry" && f.session === session)!;
+  held = held.filter(({ data }) => !decoder.decode(data).includes('"type":"retry"'));
+  const cookie = retry.cookie as string;
+  room.receive(encodePadded({ type: "join", nick, session, cookie }, 256), at(port), now);
+  const welcome = peek(room).findLast((f) => f.type === "welcome" && f.session === session);
+  if (welcome) tokens.set(port, welcome.token as string);
+}
+
+/** Sends a frame from a port with its session's token (a made-up one for strangers). */
+function send(room: Room, port: number, frame: Record<string, unknown>, now: number): void {
+  const token = tokens.get(port) ?? "not-a-member-token";
+  room.receive(encoder.encode(JSON.stringify({ udpchat: 2, ...frame, token })), at(port), now);
+}
+
+/** Joins as a plain-text client does: a first line, then the join code it was shown. */
+function legacyJoin(room: Room, port: number, now = 0): void {
+  room.receive(encoder.encode("hello?\n"), at(port), now);
+  const prompt = room.poll().transmits.map(({ data }) => decoder.decode(data)).join("");
+  const code = /join (\d{4})/.exec(prompt)![1];
+  room.receive(encoder.encode(`join ${code}\n`), at(port), now);
 }
 
 /** Stream events sent to one port, without acks and other control frames. */
@@ -76,14 +122,15 @@ Deno.test("Room relays a message with the next seq to every member, encoded once
   join(room, "alice", 1);
   join(room, "bob", 2);
   drain(room);
-  room.receive(encodeFrame({ type: "msg", n: 1, text: "hi" }), at(1), 5);
+  send(room, 1, { type: "msg", n: 1, text: "hi" }, 5);
   const out = drain(room);
   room.tick(5 + ACK_DELAY); // in-order frames are acknowledged together, a moment later
   deepEqual((drain(room).get(1) as Json[]).filter((f) => f.type === "ack"), [{
-    udpchat: 1,
+    udpchat: 2,
     type: "ack",
     n: 1,
     sack: [],
+    token: tokens.get(1),
   }]);
   for (const port of [1, 2]) {
     deepEqual(events(out, port).map((e) => [e.type, e.seq, e.from, e.text]), [[
@@ -99,9 +146,9 @@ Deno.test("Room handles a member's requests once each, in stream order", () => {
   const room = new Room();
   join(room, "alice", 1);
   drain(room);
-  room.receive(encodeFrame({ type: "msg", n: 2, text: "second" }), at(1), 1);
-  room.receive(encodeFrame({ type: "msg", n: 1, text: "first" }), at(1), 2);
-  room.receive(encodeFrame({ type: "msg", n: 1, text: "first" }), at(1), 3);
+  send(room, 1, { type: "msg", n: 2, text: "second" }, 1);
+  send(room, 1, { type: "msg", n: 1, text: "first" }, 2);
+  send(room, 1, { type: "msg", n: 1, text: "first" }, 3);
   deepEqual(events(drain(room), 1).map((e) => e.text), ["first", "second"]);
 });
 
@@ -111,7 +158,7 @@ Deno.test("Room sends a private message only to its target and the sender", () =
   join(room, "bob", 2);
   join(room, "carol", 3);
   drain(room);
-  room.receive(encodeFrame({ type: "pm", n: 1, to: "BOB", text: "psst" }), at(1), 1);
+  send(room, 1, { type: "pm", n: 1, to: "BOB", text: "psst" }, 1);
   const out = drain(room);
   deepEqual(events(out, 2).map((e) => [e.type, e.from, e.to, e.text]), [[
     "pm",
@@ -127,7 +174,7 @@ Deno.test("Room tells the sender when a private message has no target", () => {
   const room = new Room();
   join(room, "alice", 1);
   drain(room);
-  room.receive(encodeFrame({ type: "pm", n: 1, to: "nobody", text: "x" }), at(1), 1);
+  send(room, 1, { type: "pm", n: 1, to: "nobody", text: "x" }, 1);
   const [error] = events(drain(room), 1);
   equal(error.type, "error");
   equal(error.code, "no-such-nick");
@@ -138,9 +185,9 @@ Deno.test("Room renames, announcing it, and refuses a taken name", () => {
   join(room, "alice", 1);
   join(room, "bob", 2);
   drain(room);
-  room.receive(encodeFrame({ type: "rename", n: 1, nick: "bob" }), at(1), 1);
+  send(room, 1, { type: "rename", n: 1, nick: "bob" }, 1);
   equal(events(drain(room), 1)[0].code, "nick-taken");
-  room.receive(encodeFrame({ type: "rename", n: 2, nick: "ali" }), at(1), 1);
+  send(room, 1, { type: "rename", n: 2, nick: "ali" }, 1);
   deepEqual(events(drain(room), 2).map((e) => [e.type, e.from, e.nick]), [[
     "rename",
     "alice",
@@ -154,7 +201,7 @@ Deno.test("Room lists members on request", () => {
   join(room, "bob", 1);
   join(room, "alice", 2);
   drain(room);
-  room.receive(encodeFrame({ type: "who", n: 1 }), at(1), 1);
+  send(room, 1, { type: "who", n: 1 }, 1);
   deepEqual(events(drain(room), 1)[0].members, ["alice", "bob"]);
 });
 
@@ -163,10 +210,10 @@ Deno.test("Room announces a leave and sends nothing more to who left", () => {
   join(room, "alice", 1);
   join(room, "bob", 2);
   drain(room);
-  room.receive(encodeFrame({ type: "leave", n: 1 }), at(1), 1);
+  send(room, 1, { type: "leave", n: 1 }, 1);
   let out = drain(room);
   deepEqual(events(out, 2).map((e) => [e.type, e.nick, e.reason]), [["leave", "alice", "quit"]]);
-  room.receive(encodeFrame({ type: "msg", n: 1, text: "still here?" }), at(2), 2);
+  send(room, 2, { type: "msg", n: 1, text: "still here?" }, 2);
   room.tick(10_000);
   out = drain(room);
   equal(events(out, 1).length, 0);
@@ -178,7 +225,7 @@ Deno.test("Room times out a silent member and tells everyone", () => {
   join(room, "alice", 1, 0);
   join(room, "bob", 2, 0);
   drain(room);
-  room.receive(encodeFrame({ type: "ping", t: 1 }), at(2), 9_000);
+  send(room, 2, { type: "ping", t: 1 }, 9_000);
   room.tick(9_999);
   deepEqual(room.members, ["alice", "bob"]);
   room.tick(10_001);
@@ -191,7 +238,10 @@ Deno.test("Room answers bad frames with rate-limited errors and changes nothing"
   const room = new Room();
   join(room, "alice", 1);
   drain(room);
-  const bad = encoder.encode('{"udpchat":7,"type":"msg"}');
+  // Too small to answer without amplifying: dropped silently.
+  room.receive(encoder.encode('{"udpchat":7,"type":"msg"}'), at(9), 0);
+  equal(drain(room).get(9), undefined);
+  const bad = encoder.encode(`{"udpchat":7,"type":"msg","text":"${"x".repeat(200)}"}`);
   for (let i = 0; i < 20; i++) room.receive(bad, at(9), 1);
   const errors = drain(room).get(9) as Json[];
   ok(errors.length >= 1 && errors.length < 20, `${errors.length} answers to 20 bad frames`);
@@ -200,10 +250,14 @@ Deno.test("Room answers bad frames with rate-limited errors and changes nothing"
   equal(drain(room).get(9), undefined, "a flood is not answered frame for frame");
   room.receive(bad, at(9), 2001);
   equal((drain(room).get(9) as Json[]).length, 1, "answered again once the flood stops");
-  room.receive(encoder.encode('{"udpchat":1,"type":"teleport"}'), at(10), 1);
+  room.receive(
+    encoder.encode(`{"udpchat":2,"type":"teleport","x":"${"x".repeat(90)}"}`),
+    at(10),
+    1,
+  );
   equal((drain(room).get(10) as Json[])[0].code, "unknown-type");
   deepEqual(room.members, ["alice"]);
-  equal(room.stats.badFrame, 23, "every bad frame counted");
+  equal(room.stats.badFrame, 24, "every bad frame counted");
 });
 
 Deno.test("Room drops garbage, oversize datagrams and forged acks, counting them", () => {
@@ -213,8 +267,8 @@ Deno.test("Room drops garbage, oversize datagrams and forged acks, counting them
   const garbage = new Uint8Array(100).map((_, i) => (i * 31 + 7) % 256);
   room.receive(garbage, at(9), 1);
   room.receive(new Uint8Array(5000).fill(0x41), at(9), 1);
-  room.receive(encodeFrame({ type: "ack", n: 999, sack: [] }), at(1), 1);
-  room.receive(encodeFrame({ type: "msg", n: 1, text: "x" }), at(8), 1);
+  send(room, 1, { type: "ack", n: 999, sack: [] }, 1);
+  send(room, 8, { type: "msg", n: 1, text: "x" }, 1);
   const out = drain(room);
   equal(out.has(9), false);
   equal((out.get(8) as Json[])[0].code, "not-joined");
@@ -232,6 +286,7 @@ Deno.test("Room relays plain text from a legacy member both ways", () => {
   const room = new Room();
   join(room, "alice", 1);
   drain(room);
+  legacyJoin(room, 7, 1);
   room.receive(encoder.encode("hello from nc\n"), at(7), 1);
   let out = drain(room);
   deepEqual(events(out, 1).map((e) => [e.type, e.nick ?? e.from, e.text]), [
@@ -239,7 +294,7 @@ Deno.test("Room relays plain text from a legacy member both ways", () => {
     ["msg", "10.0.0.2:7", "hello from nc"],
   ]);
   deepEqual(out.get(7), ["* 10.0.0.2:7 joined\n"]); // told it joined; its own line is not echoed
-  room.receive(encodeFrame({ type: "msg", n: 1, text: "hi legacy" }), at(1), 2);
+  send(room, 1, { type: "msg", n: 1, text: "hi legacy" }, 2);
   out = drain(room);
   deepEqual(out.get(7), ["alice: hi legacy\n"]);
   room.receive(encoder.encode("quit()\n"), at(7), 3);
@@ -250,7 +305,7 @@ Deno.test("Room relays plain text from a legacy member both ways", () => {
 
 Deno.test("Room removes a silent legacy member after the legacy timeout", () => {
   const room = new Room({ legacyTimeout: 60_000 });
-  room.receive(encoder.encode("hi"), at(7), 0);
+  legacyJoin(room, 7, 0);
   room.tick(30_000);
   deepEqual(room.members, ["10.0.0.2:7"]);
   room.tick(60_001);
@@ -261,7 +316,7 @@ Deno.test("Room sends a joiner the roster, then recent history marked as history
   const room = new Room({ history: 2 });
   join(room, "alice", 1);
   for (let n = 1; n <= 3; n++) {
-    room.receive(encodeFrame({ type: "msg", n, text: `m${n}` }), at(1), n);
+    send(room, 1, { type: "msg", n, text: `m${n}` }, n);
   }
   drain(room);
   join(room, "bob", 2, 10);
@@ -275,19 +330,19 @@ Deno.test("Room lets the server log see every event without private text", () =>
   const room = new Room();
   join(room, "alice", 1);
   join(room, "bob", 2);
-  room.receive(encodeFrame({ type: "pm", n: 1, to: "bob", text: "secret" }), at(1), 1);
-  const log = room.poll().events;
-  ok(log.every((entry) => !JSON.stringify(entry).includes("secret")));
-  deepEqual(log.map((entry) => entry.event.type), ["join", "join", "pm"]);
+  send(room, 1, { type: "pm", n: 1, to: "bob", text: "secret" }, 1);
+  const entries = log(room);
+  ok(entries.every((entry) => !JSON.stringify(entry).includes("secret")));
+  deepEqual(entries.map((entry) => entry.event.type), ["join", "join", "pm"]);
 });
 
 Deno.test("Room treats a client back from a new port as a new member; the old entry times out", () => {
   const room = new Room({ timeout: 10_000, heartbeat: 1000 });
   join(room, "alice", 1, 0);
   drain(room);
-  room.receive(encodeFrame({ type: "join", nick: "alice", session: "restarted" }), at(2), 5_000);
+  join(room, "alice", 2, 5_000, "restarted");
   equal((drain(room).get(2) as Json[])[0].nick, "alice2");
-  room.receive(encodeFrame({ type: "ping", t: 0 }), at(2), 9_000);
+  send(room, 2, { type: "ping", t: 0 }, 9_000);
   room.tick(10_001);
   const leaves = events(drain(room), 2).filter((e) => e.type === "leave");
   deepEqual(leaves.map((e) => [e.nick, e.reason]), [["alice", "timeout"]]);
@@ -298,10 +353,10 @@ Deno.test("Room relays a message id only once, however often it is resent", () =
   const room = new Room();
   join(room, "alice", 1);
   drain(room);
-  room.receive(encodeFrame({ type: "msg", n: 1, id: "k-1", text: "once" }), at(1), 1);
+  send(room, 1, { type: "msg", n: 1, id: "k-1", text: "once" }, 1);
   // The client reconnected (new stream) and sent it again.
-  room.receive(encodeFrame({ type: "join", nick: "alice", session: "again" }), at(1), 2);
-  room.receive(encodeFrame({ type: "msg", n: 1, id: "k-1", text: "once" }), at(1), 3);
+  join(room, "alice", 1, 2, "again");
+  send(room, 1, { type: "msg", n: 1, id: "k-1", text: "once" }, 3);
   // The renewed stream carries the unacknowledged copy again (same seq); no second message.
   const relayed = events(drain(room), 1).filter((e) => e.type === "msg");
   deepEqual([...new Set(relayed.map((e) => e.seq))], [2]);
@@ -314,12 +369,12 @@ Deno.test("Room removes a member that stops acknowledging once its backlog overf
   drain(room);
   const heard: Json[] = [];
   for (let n = 1; n <= 60; n++) {
-    room.receive(encodeFrame({ type: "msg", n, text: `m${n}` }), at(1), n);
+    send(room, 1, { type: "msg", n, text: `m${n}` }, n);
     // The reader acknowledges everything it gets; "stuck" never does.
     const got = events(drain(room), 1);
     heard.push(...got);
     if (got.length > 0) {
-      room.receive(encodeFrame({ type: "ack", n: got.at(-1)!.n as number, sack: [] }), at(1), n);
+      send(room, 1, { type: "ack", n: got.at(-1)!.n as number, sack: [] }, n);
     }
   }
   deepEqual(room.members, ["reader"]);
@@ -339,7 +394,7 @@ Deno.test("Room refuses joins beyond its size with room-full, for v1 and legacy 
   room.receive(encoder.encode("hello from nc"), at(4), 1);
   deepEqual(room.members, ["ann", "ben"]);
   // A place frees up: the next join gets in.
-  room.receive(encodeFrame({ type: "leave", n: 1 }), at(2), 2);
+  send(room, 2, { type: "leave", n: 1 }, 2);
   join(room, "cat", 3, 3);
   deepEqual(room.members, ["ann", "cat"]);
 });

@@ -202,3 +202,52 @@ Deno.test("Session notices a silent server within the server's own timeout when 
   ok(net.run(() => alice.session.state === "reconnecting", 10_000));
   ok(net.now - lost <= 3000, `noticed after ${net.now - lost} ms, not the default 8 s`);
 });
+
+Deno.test("Session with the room password joins and chats sealed; without it, or wrong, it is refused", () => {
+  const net = new SimNet({ seed: 12, loss: 0.2, delay: [1, 5], room: { password: "tulip" } });
+  const [alice, bob] = [
+    net.join("alice", { password: "tulip" }),
+    net.join("bob", { password: "tulip" }),
+  ];
+  const eve = net.join("eve", { password: "rose" });
+  const mallory = net.join("mallory");
+  ok(net.run(() => alice.session.state === "connected" && bob.session.state === "connected"));
+  net.act(alice, (s, now) => s.say("the exam is on Friday", now));
+  ok(net.run(() => messages(bob).some((line) => line.includes("the exam is on Friday"))));
+  ok(net.run(() => eve.session.state === "closed" && mallory.session.state === "closed"));
+  deepEqual(
+    [eve, mallory].map((c) => c.events.find((e) => e.type === "refused")),
+    [
+      { type: "refused", code: "bad-password", reason: "Wrong room password" },
+      {
+        type: "refused",
+        code: "bad-password",
+        reason: "this room has a password: start the client with --password",
+      },
+    ],
+  );
+  deepEqual(net.room.members, ["alice", "bob"]);
+});
+
+Deno.test("Room with a password seals every frame after welcome and refuses plain text politely", () => {
+  const net = new SimNet({ seed: 13, room: { password: "tulip" } });
+  const alice = net.join("alice", { password: "tulip" });
+  ok(net.run(connected(net)));
+  const seen: string[] = [];
+  const original = alice.session.receive.bind(alice.session);
+  alice.session.receive = (data, from, now) => {
+    seen.push(new TextDecoder().decode(data));
+    original(data, from, now);
+  };
+  net.act(alice, (s, now) => s.say("secret plans", now));
+  ok(net.run(() => alice.session.pending === 0));
+  ok(seen.length > 0 && seen.every((frame) => frame.includes('"type":"sealed"')));
+  ok(!seen.some((frame) => frame.includes("secret plans")));
+  const line = "hello, can I join this room please? I am new here\n";
+  net.inject(new TextEncoder().encode(line), { hostname: "10.0.0.9", port: 1 });
+  net.run(() => net.outside.length > 0, 1000);
+  deepEqual(
+    net.outside.map(({ data }) => new TextDecoder().decode(data)),
+    ['* udpchat "udpchat" needs a password: join with the udpchat client\n'],
+  );
+});

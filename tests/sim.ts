@@ -65,16 +65,19 @@ export class SimNet {
   #loss: number;
   #duplicate: number;
   #delay: [number, number];
+  /** Seeded "secure" random bytes, so runs repeat exactly. */
+  readonly randomBytes: (count: number) => Uint8Array;
   /** While false, the server is down: datagrams to it vanish. */
   serverUp = true;
 
   constructor(options: SimOptions = {}) {
     const { seed = 1, loss = 0, duplicate = 0, delay = [1, 0], room = {} } = options;
     this.#random = seeded(seed);
+    this.randomBytes = (count) => Uint8Array.from({ length: count }, () => this.#random() * 256);
     this.#loss = loss;
     this.#duplicate = duplicate;
     this.#delay = delay;
-    this.room = new Room(room);
+    this.room = new Room({ randomBytes: this.randomBytes, ...room });
   }
 
   /** Adds a client and starts its join. */
@@ -82,7 +85,7 @@ export class SimNet {
     const client: SimClient = {
       address: { hostname: "10.0.0.2", port: 40000 + this.clients.length },
       session: new Session(
-        { server: this.server, nick, random: this.#random, ...options },
+        { server: this.server, nick, randomBytes: this.randomBytes, ...options },
         this.now,
       ),
       events: [],

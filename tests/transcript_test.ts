@@ -9,23 +9,28 @@ Deno.test("parseTranscript() reads events and the epoch, skipping a line cut sho
     '{"type":"msg","seq":2,"from":"ann","text":"hi","time":6,"id":"x-1"}',
     '{"type":"msg","seq":3,"fr',
   ].join("\n");
-  const { events, skipped, epoch } = parseTranscript(text);
-  deepEqual(events.map((e) => e.seq), [1, 2]);
+  const { entries, skipped, epoch } = parseTranscript(text);
+  deepEqual(entries.map((e) => e.event.seq), [1, 2]);
   equal(skipped, 1);
   equal(epoch, "ab12");
 });
 
-Deno.test("TranscriptFile appends events and keeps its epoch across reopening", () => {
+Deno.test("TranscriptFile appends events with their id scope and keeps its epoch across reopening", () => {
   const path = Deno.makeTempFileSync({ suffix: ".jsonl" });
   try {
     const first = TranscriptFile.open(path, "first");
     equal(first.epoch, "first");
-    first.file.append({ type: "msg", seq: 1, from: "ann", text: "你好", time: 1, history: true });
+    const event = { type: "msg", seq: 1, from: "ann", text: "你好", time: 1, id: "q-1" } as const;
+    first.file.append({ ...event, history: true }, "10.0.0.2:5000");
     first.file.close();
     const second = TranscriptFile.open(path, "second");
     second.file.close();
     equal(second.epoch, "first");
-    deepEqual(second.events, [{ type: "msg", seq: 1, from: "ann", text: "你好", time: 1 }]);
+    // The id's scope (its sender's address) is kept for the server, not in the event members see.
+    deepEqual(second.entries, [{
+      event: { type: "msg", seq: 1, from: "ann", text: "你好", time: 1, id: "q-1" },
+      scope: "10.0.0.2:5000",
+    }]);
   } finally {
     Deno.removeSync(path);
   }

@@ -7,6 +7,7 @@
 
 import { lookup } from "node:dns/promises";
 import { type Address, isIpLiteral } from "../address.ts";
+import { type PasswordSource, UsageError } from "../cli.ts";
 
 /**
  * Explains why a socket could not be opened, in one line a person can act on.
@@ -83,4 +84,68 @@ export async function resolveHost(address: Address): Promise<Address> {
   } catch {
     throw new UnknownHostError(address.hostname);
   }
+}
+
+/**
+ * Reads an environment variable if the program may, without ever making
+ * Deno ask the user for permission.
+ *
+ * @param name The variable.
+ * @returns Its value, or `undefined` when unset or not permitted.
+ */
+export function readEnv(name: string): string | undefined {
+  if (Deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+    return undefined;
+  }
+  return Deno.env.get(name);
+}
+
+/**
+ * Asks for a password on the terminal without showing it.
+ *
+ * @param question What to ask, e.g. `Room password: `.
+ * @returns What was typed (the line, without its end).
+ * @throws {UsageError} If there is no terminal to ask on, or the user pressed Ctrl+C.
+ */
+export async function askPassword(question: string): Promise<string> {
+  if (!Deno.stdin.isTerminal()) {
+    throw new UsageError(
+      "--password - needs a terminal to ask on: set UDPCHAT_PASSWORD instead",
+    );
+  }
+  const encoder = new TextEncoder();
+  await Deno.stderr.write(encoder.encode(question));
+  Deno.stdin.setRaw(true);
+  const typed: number[] = [];
+  try {
+    const buffer = new Uint8Array(64);
+    for (;;) {
+      const count = await Deno.stdin.read(buffer);
+      if (count === null) break;
+      for (const byte of buffer.subarray(0, count)) {
+        if (byte === 0x0d || byte === 0x0a) return new TextDecoder().decode(new Uint8Array(typed));
+        if (byte === 0x03) throw new UsageError("No password given");
+        if (byte === 0x7f || byte === 0x08) typed.pop();
+        else typed.push(byte);
+      }
+    }
+    return new TextDecoder().decode(new Uint8Array(typed));
+  } finally {
+    Deno.stdin.setRaw(false);
+    await Deno.stderr.write(encoder.encode("\n"));
+  }
+}
+
+/**
+ * The room password from where the command line said to find it.
+ *
+ * @param source From `--password` or `UDPCHAT_PASSWORD`, or to be asked for.
+ * @returns The password, or `undefined` when there is none.
+ * @throws {UsageError} If it must be asked for and cannot be, or is empty.
+ */
+export async function resolvePassword(source: PasswordSource): Promise<string | undefined> {
+  if (source === undefined || "password" in source) return source?.password;
+  const password = await askPassword("Room password: ");
+  if (password === "") throw new UsageError("The room password cannot be empty");
+  return password;
 }

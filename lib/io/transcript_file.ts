@@ -9,7 +9,12 @@
  */
 
 import type { RoomEvent } from "../frame.ts";
-import { parseTranscript, transcriptHeader, transcriptLine } from "../transcript.ts";
+import {
+  parseTranscript,
+  type TranscriptEntry,
+  transcriptHeader,
+  transcriptLine,
+} from "../transcript.ts";
 
 /**
  * A transcript file open for appending.
@@ -27,13 +32,13 @@ export class TranscriptFile {
    *
    * @param path The file.
    * @param epoch The epoch to record if the file does not name one yet.
-   * @returns The open file, its events and the room's epoch.
+   * @returns The open file, its entries and the room's epoch.
    * @throws {Deno.errors.PermissionDenied} And other file-system errors, for the caller to explain.
    */
   static open(
     path: string,
     epoch: string,
-  ): { file: TranscriptFile; events: RoomEvent[]; skipped: number; epoch: string } {
+  ): { file: TranscriptFile; entries: TranscriptEntry[]; skipped: number; epoch: string } {
     let text = "";
     try {
       text = Deno.readTextFileSync(path);
@@ -55,9 +60,10 @@ export class TranscriptFile {
    * Appends an event and returns once the bytes are handed to the OS.
    *
    * @param event The room event.
+   * @param scope The sender's address, for messages.
    */
-  append(event: RoomEvent): void {
-    this.#write(transcriptLine(event));
+  append(event: RoomEvent, scope?: string): void {
+    this.#write(transcriptLine(event, scope));
   }
 
   #write(line: string): void {

@@ -1,0 +1,130 @@
+/**
+ * A session's proof of membership, on every frame after the handshake, both
+ * ways: the `token` the server issued in `welcome` (128 random bits that
+ * only the two ends hold), compared in constant time. In a room with a
+ * password every such frame is also sealed: encrypted and authenticated with
+ * AES-256-GCM under the session's own key for its direction, inside a
+ * `sealed` frame, and a replayed one is dropped.
+ *
+ * A frame that fails these checks changes nothing: whoever forged it cannot
+ * speak for the session.
+ *
+ * @module
+ */
+
+import { base64url, fromBase64url, open, sameSecret, seal, sealedCounter } from "./crypto.ts";
+import { type ClientFrame, type DistributiveOmit, encodeFrame, type ServerFrame } from "./frame.ts";
+
+/** A frame that carries a session token. */
+export type Tokened = Extract<ClientFrame | ServerFrame, { token: string }>;
+
+/** How far behind the newest sealed frame an older one may still arrive (reordering), in frames. */
+const REPLAY_WINDOW = 1024;
+
+/** Keys for sealing: one for what this end sends, one for what it receives. */
+export interface EnvelopeKeys {
+  /** Seals what this end sends. */
+  send: Uint8Array;
+  /** Opens what it receives. */
+  receive: Uint8Array;
+}
+
+/**
+ * Wraps and checks one session's frames.
+ *
+ * @example Usage
+ * ```ts
+ * import { Envelope } from "./envelope.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const envelope = new Envelope<{ type: "ping"; token: string; t: number }>("k3j9x2abc");
+ * const bytes = envelope.wrap({ type: "ping", t: 5 });
+ * equal(new TextDecoder().decode(bytes), '{"udpchat":2,"type":"ping","t":5,"token":"k3j9x2abc"}');
+ * equal(envelope.check({ type: "ping", t: 5, token: "k3j9x2abc" }, () => undefined)?.t, 5);
+ * equal(envelope.check({ type: "ping", t: 5, token: "guessed!!" }, () => undefined), undefined);
+ * ```
+ */
+export class Envelope<F extends Tokened> {
+  /** The session's token. */
+  readonly token: string;
+  readonly #keys: EnvelopeKeys | undefined;
+  #sent = 0;
+  #newest = 0;
+  #seen = new Set<number>();
+
+  /**
+   * Creates the envelope for a session.
+   *
+   * @param token The token the server issued for the session.
+   * @param keys The session's keys, in a room with a password.
+   */
+  constructor(token: string, keys?: EnvelopeKeys) {
+    this.token = token;
+    this.#keys = keys;
+  }
+
+  /** Whether frames are sealed (the room has a password). */
+  get sealed(): boolean {
+    return this.#keys !== undefined;
+  }
+
+  /**
+   * Encodes a frame of this session: adds the token, and seals it if the room has a password.
+   *
+   * @param frame The frame without its token.
+   * @returns The datagram.
+   */
+  wrap(frame: DistributiveOmit<F, "token">): Uint8Array {
+    return this.seal(encodeFrame({ ...frame, token: this.token } as F));
+  }
+
+  /**
+   * Seals an already encoded frame that carries the token (a shared stream
+   * event, for instance); returns it as it is when the room has no password.
+   *
+   * @param data The encoded frame.
+   * @returns The datagram to send.
+   */
+  seal(data: Uint8Array): Uint8Array {
+    if (this.#keys === undefined) return data;
+    const box = base64url(seal(this.#keys.send, ++this.#sent, data));
+    return encodeFrame({ type: "sealed", token: this.token, box });
+  }
+
+  /**
+   * Checks a received frame: its token must be this session's; in a room with
+   * a password it must be sealed with the session's key, never seen before,
+   * and the frame inside carries the token too.
+   *
+   * @param frame The decoded frame as received.
+   * @param decode Decodes the bytes inside a sealed frame (returns `undefined` if they are not a frame).
+   * @returns The frame to act on, or `undefined` if it must be ignored.
+   */
+  check<R extends { type: string; token?: string; box?: string }>(
+    frame: R,
+    decode: (data: Uint8Array) => R | undefined,
+  ): R | undefined {
+    if (frame.token === undefined || !sameSecret(frame.token, this.token)) return undefined;
+    if (this.#keys === undefined) return frame.type === "sealed" ? undefined : frame;
+    if (frame.type !== "sealed" || frame.box === undefined) return undefined;
+    const box = fromBase64url(frame.box);
+    const plain = box && open(this.#keys.receive, box);
+    if (plain === undefined || !this.#fresh(sealedCounter(box!))) return undefined;
+    const inner = decode(plain);
+    if (inner === undefined || inner.type === "sealed") return undefined;
+    return inner.token !== undefined && sameSecret(inner.token, this.token) ? inner : undefined;
+  }
+
+  /** Whether a sealed frame's counter is new: not seen, and not too old to tell. */
+  #fresh(counter: number): boolean {
+    if (counter <= this.#newest - REPLAY_WINDOW || this.#seen.has(counter)) return false;
+    this.#seen.add(counter);
+    if (counter > this.#newest) {
+      this.#newest = counter;
+      if (this.#seen.size > 2 * REPLAY_WINDOW) {
+        for (const old of this.#seen) if (old <= counter - REPLAY_WINDOW) this.#seen.delete(old);
+      }
+    }
+    return true;
+  }
+}
