@@ -20,8 +20,9 @@
  *   answered with a rate-limited `error` frame; they change nothing else.
  *
  * Who does what: `room.ts` (this file) dispatches datagrams, handles
- * requests and numbers room events; `membership.ts` registers members by
- * address and nickname; `member_link.ts` holds a v2 member's streams,
+ * requests and numbers room events; `door.ts` decides who gets in and
+ * answers everyone else; `membership.ts` registers members by address and
+ * nickname; `member_link.ts` holds a v2 member's streams,
  * `legacy.ts` a plain-text member's; `room_history.ts` remembers recent
  * events and message ids; `broadcast.ts` encodes each event once per protocol.
  *
@@ -32,33 +33,30 @@
  * @module
  */
 
-import { Admission } from "./admission.ts";
 import { type Address, addressKey, type Transmit } from "./address.ts";
 import { Broadcast } from "./broadcast.ts";
 import { base64url, sameSecret, secureRandom } from "./crypto.ts";
 import { fireDue, nextDeadline } from "./deadlines.ts";
 import { decodeClientDatagram } from "./decode.ts";
-import { Envelope } from "./envelope.ts";
+import { Door } from "./door.ts";
 import {
   type ClientFrame,
   type ClientRequest,
   type DistributiveOmit,
-  encodeShortened,
   type LeaveReason,
   type RoomEvent,
   type ServerEvent,
 } from "./frame.ts";
-import { type ErrorCode, FrameError } from "./frame_error.ts";
-import { envelopeKeys, joinProof, type RoomSecret, roomSecret, welcomeProof } from "./handshake.ts";
-import { LegacyPeer, legacyPrompt, parseLegacyLine } from "./legacy.ts";
+import { FrameError } from "./frame_error.ts";
+import { roomSecret } from "./handshake.ts";
+import { parseLegacyLine } from "./legacy.ts";
 import { type Machine, Output } from "./machine.ts";
 import { MemberLink } from "./member_link.ts";
 import { type Member, Membership } from "./membership.ts";
 import { nickKey, validateNick } from "./nick.ts";
-import { RateLimiter } from "./rate_limit.ts";
 import { RoomHistory } from "./room_history.ts";
-import { MAX_ID } from "./schema.ts";
 import type { RoomLogEntry, RoomStats } from "./room_log.ts";
+import { MAX_ID } from "./schema.ts";
 import type { StreamOptions } from "./stream.ts";
 import type { TranscriptEntry } from "./transcript.ts";
 
@@ -119,23 +117,15 @@ export interface RoomOptions {
  * ```
  */
 export class Room implements Machine<RoomLogEntry> {
-  readonly #name: string;
   readonly #epoch: string;
   readonly #timeout: number;
-  readonly #legacyTimeout: number;
   readonly #heartbeat: number;
   readonly #maxMembers: number;
-  readonly #maxBacklog: number;
-  readonly #legacy: boolean;
-  readonly #streamOptions: StreamOptions;
   readonly #history: RoomHistory;
-  readonly #admission: Admission;
-  readonly #secret: RoomSecret | undefined;
-  readonly #random: (count: number) => Uint8Array;
+  readonly #door: Door;
   readonly #members = new Membership();
   /** Final acks of members that left, repeated if a leave's ack was lost. */
   #departed = new Map<string, { token: string; ack: Uint8Array; until: number }>();
-  #refusals = new RateLimiter({ burst: 5, perSecond: 2 });
   readonly #output = new Output<RoomLogEntry>();
   readonly #send = (to: Address, data: Uint8Array): void => this.#output.send(to, data);
   /** What the room received and dropped. */
@@ -179,21 +169,23 @@ export class Room implements Machine<RoomLogEntry> {
         `Cannot create room as 'timeout' must exceed twice the heartbeat (${heartbeat} ms): current value is ${timeout}`,
       );
     }
-    this.#name = name;
     this.#epoch = epoch;
     this.#timeout = timeout;
-    this.#legacyTimeout = legacyTimeout;
     this.#heartbeat = heartbeat;
     this.#maxMembers = maxMembers;
     this.#history = new RoomHistory(history);
-    this.#maxBacklog = maxBacklog;
-    this.#legacy = legacy && password === undefined;
-    this.#streamOptions = { ...stream, counters: this.stats };
-    this.#random = randomBytes;
-    this.#admission = new Admission(randomBytes(32));
-    this.#secret = password === undefined
-      ? undefined
-      : roomSecret(password, base64url(randomBytes(12)));
+    this.#door = new Door(randomBytes(32), {
+      name,
+      timeout,
+      legacyTimeout,
+      maxBacklog,
+      stream: { ...stream, counters: this.stats },
+      legacy: legacy && password === undefined,
+      secret: password === undefined ? undefined : roomSecret(password, base64url(randomBytes(12))),
+      random: randomBytes,
+      send: this.#send,
+      stats: this.stats,
+    });
   }
 
   /** Current members' nicknames, in alphabetical order. */
@@ -227,7 +219,7 @@ export class Room implements Machine<RoomLogEntry> {
     this.stats.datagrams++;
     const key = addressKey(from);
     const member = this.#members.at(key);
-    if (member === undefined) this.#admission.received(key, data.length);
+    if (member === undefined) this.#door.received(key, data.length);
     let decoded;
     try {
       decoded = decodeClientDatagram(data);
@@ -239,7 +231,7 @@ export class Room implements Machine<RoomLogEntry> {
         this.stats.badFrame++;
         // Members are never answered here: the datagram may be forged from their address.
         if (member === undefined) {
-          this.#answer(from, key, error.code, error.message, data.length, now);
+          this.#door.answer(from, key, error.code, error.message, data.length, now);
         }
       }
       return;
@@ -321,10 +313,7 @@ export class Room implements Machine<RoomLogEntry> {
     return soonest;
   }
 
-  /**
-   * A join: only an address that echoes its cookie gets further; then the
-   * password proof, the nickname and the room's size decide.
-   */
+  /** A join the door let through: a renewal, a replacement, or a newcomer if there is room. */
   #join(
     frame: Extract<ClientFrame, { type: "join" }>,
     from: Address,
@@ -332,34 +321,18 @@ export class Room implements Machine<RoomLogEntry> {
     size: number,
     now: number,
   ): void {
-    const { session } = frame;
-    // A member renewing its session proves its address again, like anyone (counted above otherwise).
-    if (this.#members.at(key)) this.#admission.received(key, size);
-    if (!this.#admission.validCookie(key, session, frame.cookie ?? "", now)) {
-      this.stats.unvalidated++;
-      const cookie = this.#admission.cookie(key, session, now);
-      const salt = this.#secret === undefined ? {} : { salt: this.#secret.salt };
-      return this.#sendLimited(from, key, { type: "retry", session, cookie, ...salt }, size, now);
-    }
     const existing = this.#members.at(key);
+    // A member renewing its session proves its address again, like anyone (counted above otherwise).
+    if (existing) this.#door.received(key, size);
+    const proved = this.#door.join(frame, from, key, size, now);
+    if (proved === undefined) return;
+    const { session } = proved;
     const existingLink = existing?.channel instanceof MemberLink ? existing.channel : undefined;
     if (existingLink?.session === session) return this.#welcome(existing!); // the welcome was lost
-    if (
-      this.#secret &&
-      !sameSecret(frame.proof ?? "", joinProof(this.#secret, session, frame.cookie!, frame.nick))
-    ) {
-      return this.#refuse(from, key, session, "bad-password", "Wrong room password", size, now);
-    }
-    let nick: string;
-    try {
-      nick = validateNick(frame.nick);
-    } catch (error) {
-      return this.#refuse(from, key, session, "bad-nick", (error as Error).message, size, now);
-    }
     // `last` counts in this room's epoch only; from another epoch, the member starts afresh.
     const last = frame.epoch === this.#epoch ? frame.last : undefined;
-    const link = this.#link(session, from);
-    if (existingLink && nickKey(existing!.nick) === nickKey(nick)) {
+    const link = this.#door.link(session, from);
+    if (existingLink && nickKey(existing!.nick) === nickKey(proved.nick)) {
       // The same client starting over (it lost its stream): keep it, renew the streams, and
       // carry over what it has not acknowledged, after the history it missed before that.
       const pending = existingLink.drain();
@@ -371,18 +344,19 @@ export class Room implements Machine<RoomLogEntry> {
       return link.carryOver(pending, now);
     }
     if (existing) this.#remove(existing, "quit", now);
-    this.#admission.forget(key);
+    this.#door.forget(key);
     this.#departed.delete(key);
     if (this.#members.size >= this.#maxMembers) {
       const reason = `The room is full (${this.#maxMembers} members)`;
-      return this.#refuse(from, key, session, "room-full", reason, size, now);
+      return this.#door.refuse(from, key, session, "room-full", reason, size, now);
     }
-    const twin = this.#members.lookalike(nick);
+    const twin = this.#members.lookalike(proved.nick);
     if (twin) {
-      const reason = `Nickname '${nick}' looks like '${twin.nick}', who is here: pick another`;
-      return this.#refuse(from, key, session, "bad-nick", reason, size, now);
+      const reason =
+        `Nickname '${proved.nick}' looks like '${twin.nick}', who is here: pick another`;
+      return this.#door.refuse(from, key, session, "bad-nick", reason, size, now);
     }
-    nick = this.#members.freeNick(nick);
+    const nick = this.#members.freeNick(proved.nick);
     const member: Member = { key, address: from, nick, lastHeard: now, channel: link };
     this.#members.add(member);
     this.#welcome(member);
@@ -390,61 +364,19 @@ export class Room implements Machine<RoomLogEntry> {
     this.#announce({ type: "join", nick, time: now }, now, member);
   }
 
-  /** A new session's link, with its token (and keys, with a password). */
-  #link(session: string, to: Address): MemberLink {
-    const token = base64url(this.#random(16));
-    const keys = this.#secret && envelopeKeys(this.#secret, session, token, "server");
-    return new MemberLink(session, to, this.#send, {
-      timeout: this.#timeout,
-      maxBacklog: this.#maxBacklog,
-      stream: this.#streamOptions,
-      envelope: new Envelope(token, keys),
-    });
-  }
-
   #welcome(member: Member): void {
-    const link = member.channel as MemberLink;
-    const proof = this.#secret && welcomeProof(this.#secret, link.session, link.token);
-    this.#send(
-      member.address,
-      encodeShortened(
-        {
-          type: "welcome",
-          session: link.session,
-          token: link.token,
-          ...(proof ? { proof } : {}),
-          nick: member.nick,
-          room: this.#name,
-          epoch: this.#epoch,
-          seq: this.#history.seq,
-          members: this.#members.size,
-          heartbeat: this.#heartbeat,
-          timeout: this.#timeout,
-        },
-        "room",
-        Infinity,
-      )!,
-    );
+    this.#door.welcome(member, {
+      epoch: this.#epoch,
+      seq: this.#history.seq,
+      members: this.#members.size,
+      heartbeat: this.#heartbeat,
+    });
   }
 
   /** Queues the roster, then history: all of it for a newcomer, what it missed for one coming back. */
   #replay(link: MemberLink, last: number | undefined, until: number, now: number): void {
     link.queue({ type: "members", members: this.members, roster: true }, now);
     for (const event of this.#history.replay(last, until)) link.queue(event, now);
-  }
-
-  #refuse(
-    to: Address,
-    key: string,
-    session: string,
-    code: ErrorCode,
-    reason: string,
-    size: number,
-    now: number,
-  ): void {
-    if (!this.#refusals.allow(key, now)) return;
-    const refused = encodeShortened({ type: "refused", session, code, reason }, "reason", size);
-    if (refused) this.#send(to, refused);
   }
 
   /** A frame (not a join) from an address that is not a v2 member. */
@@ -460,25 +392,7 @@ export class Room implements Machine<RoomLogEntry> {
     this.stats.notJoined++;
     if (this.#members.at(key)) return; // a legacy member's address: not answered in JSON
     const message = "Not a member of this room: send a join frame first";
-    this.#answer(from, key, "not-joined", message, size, now);
-  }
-
-  /** An `error` to an address that has not proved itself: small, rare and never amplifying. */
-  #answer(to: Address, key: string, code: ErrorCode, message: string, size: number, now: number) {
-    this.#sendLimited(to, key, { type: "error", code, message }, size, now);
-  }
-
-  /** Sends a reply to an unvalidated address, shortened to fit the datagram that caused it. */
-  #sendLimited(
-    to: Address,
-    key: string,
-    frame: Parameters<typeof encodeShortened>[0],
-    size: number,
-    now: number,
-  ): void {
-    const field = frame.type === "error" ? "message" : "reason";
-    const data = encodeShortened(frame, field, Math.min(size, this.#admission.budget(key)));
-    if (data && this.#admission.mayReply(key, data.length, now)) this.#send(to, data);
+    this.#door.answer(from, key, "not-joined", message, size, now);
   }
 
   #receiveLegacy(text: string, from: Address, key: string, now: number): void {
@@ -489,40 +403,17 @@ export class Room implements Machine<RoomLogEntry> {
     }
     const line = parseLegacyLine(text);
     if (member === undefined) {
-      if (!this.#legacy && this.#secret === undefined) {
-        this.stats.notJoined++;
-        return;
-      }
-      if (
-        line.type === "code" && this.#legacy && this.#admission.tryJoinCode(key, line.code, now)
-      ) {
-        return this.#admitLegacy(from, key, now);
-      }
-      const code = this.#legacy ? this.#admission.joinCode(key, now) : undefined;
-      const prompt = legacyPrompt(this.#name, code, this.#admission.budget(key));
-      const bytes = prompt && new TextEncoder().encode(prompt);
-      if (bytes && this.#admission.mayReply(key, bytes.length, now)) this.#send(from, bytes);
-      return;
+      const admitted = this.#door.plainText(line, from, key, now);
+      if (admitted === undefined || this.#members.size >= this.#maxMembers) return;
+      admitted.nick = this.#members.freeNick(admitted.nick);
+      this.#members.add(admitted);
+      return this.#announce({ type: "join", nick: admitted.nick, time: now }, now, admitted);
     }
     member.lastHeard = now;
     if (line.type === "quit") return this.#remove(member, "quit", now);
     if (line.type === "say" || line.type === "code") {
       this.#announce({ type: "msg", from: member.nick, text, time: now }, now, member);
     }
-  }
-
-  #admitLegacy(from: Address, key: string, now: number): void {
-    if (this.#members.size >= this.#maxMembers) return;
-    this.#admission.forget(key);
-    const member: Member = {
-      key,
-      address: from,
-      nick: this.#members.freeNick(key),
-      lastHeard: now,
-      channel: new LegacyPeer(from, () => member.nick, this.#legacyTimeout, this.#send),
-    };
-    this.#members.add(member);
-    this.#announce({ type: "join", nick: member.nick, time: now }, now, member);
   }
 
   #request(member: Member, link: MemberLink, part: ClientRequest, now: number): void {

@@ -32,22 +32,15 @@
  */
 
 import { type Address, isFrom, type Transmit } from "./address.ts";
-import { base64url, sameSecret, secureRandom } from "./crypto.ts";
+import { base64url, secureRandom } from "./crypto.ts";
 import { fireDue, nextDeadline, type Timer } from "./deadlines.ts";
 import { decodeServerFrame } from "./decode.ts";
-import { Envelope } from "./envelope.ts";
-import {
-  type ClientFrame,
-  encodePadded,
-  MAX_TEXT_BYTES,
-  type ServerEvent,
-  type ServerFrame,
-  utf8Length,
-} from "./frame.ts";
+import type { Envelope } from "./envelope.ts";
+import { MAX_TEXT_BYTES, type ServerEvent, type ServerFrame, utf8Length } from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
-import { envelopeKeys, joinProof, type RoomSecret, roomSecret, welcomeProof } from "./handshake.ts";
-import { type Machine, Output } from "./machine.ts";
+import { ClientHandshake, type ClientSessionFrame } from "./handshake.ts";
 import { Heartbeat } from "./heartbeat.ts";
+import { type Machine, Output } from "./machine.ts";
 import { validateNick } from "./nick.ts";
 import { type DeliveryEvent, Outbox, type Outgoing, type RequestBody } from "./outbox.ts";
 import { Roster } from "./roster.ts";
@@ -98,11 +91,6 @@ export type SessionEvent =
 
 const JOIN_RETRY = 500;
 const REJOIN_RETRY = 1000;
-/** Joins are padded to this size, so that no answer to one is larger. */
-export const JOIN_SIZE = 256;
-
-/** A frame the client sends with its session's token. */
-type SessionFrame = Extract<ClientFrame, { token: string }>;
 
 /**
  * The client's state machine.
@@ -126,20 +114,15 @@ export class Session implements Machine<SessionEvent> {
   readonly #failAfter: number;
   readonly #heartbeat: Heartbeat;
   readonly #leaveTimeout: number;
-  readonly #password: string | undefined;
-  readonly #random: (count: number) => Uint8Array;
+  readonly #handshake: ClientHandshake;
   readonly #outbox: Outbox;
   readonly #timers: Record<SessionState, Timer[]>;
   #state: SessionState = "joining";
   #nick: string;
   #room = "";
   #epoch: string | undefined;
-  /** This join's nonce: only the server learns it, so its answers can echo it as proof. */
-  #session = "";
-  #cookie: string | undefined;
-  #secret: RoomSecret | undefined;
   /** The connected session's token and keys; `undefined` until welcomed. */
-  #envelope: Envelope<SessionFrame> | undefined;
+  #envelope: Envelope<ClientSessionFrame> | undefined;
   /** The highest room `seq` the server may send next is one above this. */
   #seqLimit = 0;
   #startedAt: number;
@@ -184,11 +167,10 @@ export class Session implements Machine<SessionEvent> {
     this.#failAfter = failAfter;
     this.#heartbeat = new Heartbeat(lostAfter);
     this.#leaveTimeout = leaveTimeout;
-    this.#password = password;
-    this.#random = randomBytes;
+    this.#handshake = new ClientHandshake(password, randomBytes);
     this.#outbox = new Outbox(base64url(randomBytes(6)), (event) => this.#output.report(event));
     this.#streams = new StreamPair({ ...stream, counters: this.counters }, {
-      payload: (n, outgoing) => this.#envelope!.wrap({ ...outgoing.body, n } as SessionFrame),
+      payload: (n, outgoing) => this.#envelope!.wrap({ ...outgoing.body, n } as ClientSessionFrame),
       ack: (ack) => this.#envelope!.wrap({ type: "ack", ...ack }),
     }, (data, now) => this.#send(data, now));
     this.#timers = this.#timerTable();
@@ -317,7 +299,7 @@ export class Session implements Machine<SessionEvent> {
       case "welcome":
       case "refused":
         // Before welcome, the server's answers prove themselves by echoing this join's nonce.
-        if (this.#state === "connected" || !sameSecret(frame.session, this.#session)) {
+        if (this.#state === "connected" || !this.#handshake.answers(frame.session)) {
           this.forged++;
           return;
         }
@@ -506,31 +488,19 @@ export class Session implements Machine<SessionEvent> {
   }
 
   #retry(frame: Extract<ServerFrame, { type: "retry" }>, now: number): void {
-    if (frame.salt !== undefined) {
-      if (this.#password === undefined) {
-        const reason = "this room has a password: start the client with --password";
-        this.#output.report({ type: "refused", code: "bad-password", reason });
-        return this.#close("refused");
-      }
-      // Deriving the room key is slow on purpose; do it once per server salt.
-      if (this.#secret?.salt !== frame.salt) this.#secret = roomSecret(this.#password, frame.salt);
-    } else {
-      this.#secret = undefined;
-    }
-    this.#cookie = frame.cookie;
-    this.#sendJoin(now);
+    const refusal = this.#handshake.retry(frame);
+    if (refusal === undefined) return this.#sendJoin(now);
+    this.#output.report({ type: "refused", code: "bad-password", reason: refusal });
+    this.#close("refused");
   }
 
   #welcome(frame: Extract<ServerFrame, { type: "welcome" }>, now: number): void {
-    const secret = this.#secret;
-    if (
-      secret && !sameSecret(frame.proof ?? "", welcomeProof(secret, frame.session, frame.token))
-    ) {
-      this.forged++; // not from a server that knows the password
+    const envelope = this.#handshake.welcome(frame);
+    if (envelope === undefined) {
+      this.forged++;
       return;
     }
-    const keys = secret && envelopeKeys(secret, frame.session, frame.token, "client");
-    this.#envelope = new Envelope(frame.token, keys);
+    this.#envelope = envelope;
     this.#seqLimit = frame.seq;
     this.#state = "connected";
     this.#nick = frame.nick;
@@ -586,8 +556,7 @@ export class Session implements Machine<SessionEvent> {
   }
 
   #startJoin(now: number): void {
-    this.#session = base64url(this.#random(16));
-    this.#cookie = undefined;
+    this.#handshake.restart();
     this.#envelope = undefined;
     this.#streams.renew();
     this.#leaveN = undefined;
@@ -596,19 +565,8 @@ export class Session implements Machine<SessionEvent> {
 
   #sendJoin(now: number): void {
     this.#lastJoinAt = now;
-    const last = this.#epoch === undefined ? {} : { epoch: this.#epoch, last: this.#lastSeq };
-    const cookie = this.#cookie;
-    const proof = this.#secret && cookie &&
-      joinProof(this.#secret, this.#session, cookie, this.#nick);
-    const join = {
-      type: "join" as const,
-      nick: this.#nick,
-      session: this.#session,
-      ...last,
-      ...(cookie ? { cookie } : {}),
-      ...(proof ? { proof } : {}),
-    };
-    this.#send(encodePadded(join, JOIN_SIZE), now);
+    const resume = this.#epoch === undefined ? {} : { epoch: this.#epoch, last: this.#lastSeq };
+    this.#send(this.#handshake.join(this.#nick, resume), now);
   }
 
   #send(data: Uint8Array, now: number): void {
