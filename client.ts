@@ -9,6 +9,7 @@ import { DEFAULT_PORT, EXIT, UsageError, VERSION } from "./lib/cli.ts";
 import { HELP, parseClientArgs } from "./lib/client_config.ts";
 import { DISCOVERY_PORT, DISCOVERY_WINDOW } from "./lib/discovery.ts";
 import type { Address } from "./lib/address.ts";
+import { removedText } from "./lib/event_text.ts";
 import { Session } from "./lib/session.ts";
 import { ClientLoop } from "./lib/io/client_loop.ts";
 import { describeServer, findServers, pickServer } from "./lib/io/find.ts";
@@ -95,6 +96,10 @@ async function main(args: string[]): Promise<number> {
         ui.restore();
         console.error(`${PROGRAM}: the server refused to let you in: ${event.reason}`);
         code = EXIT.refused;
+      } else if (event.type === "removed") {
+        ui.restore();
+        console.error(`${PROGRAM}: ${removedText(event.action, event.text, event.minutes)}`);
+        code = EXIT.removed;
       } else if (event.type === "unreachable") {
         ui.restore();
         console.error(

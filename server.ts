@@ -14,6 +14,8 @@ import { exitWith, explainBindError, readEnv, resolvePassword } from "./lib/io/o
 import { TranscriptFile } from "./lib/io/transcript_file.ts";
 import type { TranscriptEntry } from "./lib/transcript.ts";
 import { UdpEndpoint } from "./lib/io/udp.ts";
+import { stdinLines } from "./lib/io/stdin.ts";
+import { runConsole } from "./lib/console.ts";
 
 const PROGRAM = "udpchat-server";
 
@@ -48,6 +50,20 @@ function openDiscovery(log: (line: string) => void): Deno.DatagramConn | undefin
     );
     return undefined;
   }
+}
+
+/** The teacher's console: each line typed at the server is a command (`/help`). */
+function readConsole(room: Room, pump: () => void, log: (line: string) => void): void {
+  (async () => {
+    try {
+      for await (const line of stdinLines()) {
+        for (const answer of runConsole(room, line, Date.now())) log(answer);
+        pump();
+      }
+    } catch {
+      // no console (stdin closed or not readable): the server runs on without one
+    }
+  })();
 }
 
 async function main(args: string[]): Promise<number> {
@@ -142,16 +158,19 @@ async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   const beaconRunning = discovery?.run();
+  readConsole(room, () => endpoint.pump(), log);
   await endpoint.run();
   await endpoint.flushed();
   await beaconRunning;
   transcript?.close();
   const s = room.stats;
   log(
-    `stopped: ${s.datagrams} datagrams in, ${s.relayed} events relayed, ${s.sent} stream frames sent, ` +
-      `${s.retransmitted} retransmitted; dropped: ${s.garbage} garbage, ` +
-      `${s.oversize} oversize, ${s.badFrame} bad frames, ${s.notJoined} from non-members, ` +
-      `${s.forged} forged or replayed, ${s.unvalidated} joins sent a retry, ${s.forgedAck} bad acks`,
+    `stopped: ${s.datagrams} datagrams in, ${s.datagramsOut} out, ${s.relayed} events relayed, ` +
+      `${s.sent} stream frames sent, ${s.retransmitted} retransmitted; ${s.rateLimited} rate-limited, ` +
+      `${s.overBudget} over their datagram budget; ` +
+      `dropped: ${s.garbage} garbage, ${s.oversize} oversize, ${s.badFrame} bad frames, ` +
+      `${s.notJoined} from non-members, ${s.forged} forged or replayed, ` +
+      `${s.unvalidated} joins sent a retry, ${s.forgedAck} bad acks`,
   );
   return EXIT.ok;
 }

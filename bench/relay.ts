@@ -35,6 +35,10 @@ const server = new Deno.Command(Deno.execPath(), {
     "--port",
     String(port),
     "--no-discovery",
+    "--rate", // measuring the relay, not the per-member limits
+    "1000",
+    "--max-per-ip",
+    "0",
   ],
   cwd: new URL("..", import.meta.url),
   stdout: "piped",

@@ -26,6 +26,8 @@ const COOKIE_BUCKET = 10_000;
 const CODE_BUCKET = 60_000;
 /** Bytes an unvalidated address may be sent, per byte received from it. */
 export const AMPLIFICATION_LIMIT = 3;
+/** No reply is shorter than this many bytes (`* join 1234\n` is 12). */
+const MIN_REPLY = 12;
 /** Addresses whose bytes are counted; the oldest is forgotten beyond it (its budget starts over at 0). */
 const LEDGER_SIZE = 4096;
 
@@ -154,19 +156,29 @@ export class Admission {
   }
 
   /**
-   * Whether a reply of `bytes` may go to an unvalidated address now; if so, it is counted.
+   * Asks to reply to an unvalidated address now. Call it before any costly
+   * work (an HMAC): under a flood, most datagrams end here, cheaply.
+   *
+   * @param key The address's key.
+   * @param now The current time in ms.
+   * @returns The most bytes the reply may take, or `undefined` when no reply may go now
+   *   (its budget is spent, or a rate limit is reached: a token is then used up).
+   */
+  reserve(key: string, now: number): number | undefined {
+    const budget = this.budget(key);
+    if (budget < MIN_REPLY) return undefined;
+    if (!this.#perAddress.allow(key, now) || !this.#overall.allow("", now)) return undefined;
+    return budget;
+  }
+
+  /**
+   * Counts a reply sent after {@linkcode Admission.reserve}.
    *
    * @param key The address's key.
    * @param bytes The reply's size.
-   * @param now The current time in ms.
-   * @returns `true` when within its byte budget and both rate limits.
    */
-  mayReply(key: string, bytes: number, now: number): boolean {
-    const entry = this.#entry(key);
-    if (entry.sent + bytes > entry.received * AMPLIFICATION_LIMIT) return false;
-    if (!this.#perAddress.allow(key, now) || !this.#overall.allow("", now)) return false;
-    entry.sent += bytes;
-    return true;
+  spend(key: string, bytes: number): void {
+    this.#entry(key).sent += bytes;
   }
 
   /**

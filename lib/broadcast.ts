@@ -76,4 +76,10 @@ export interface Channel {
   reply(code: ErrorCode, message: string, now: number): void;
   /** Tells the member the server is closing. */
   closing(): void;
+  /**
+   * Tells the member the teacher removed it, and why.
+   *
+   * @returns What was sent, to repeat should the member not have heard it.
+   */
+  removed(action: "kick" | "ban", text?: string, minutes?: number): Uint8Array;
 }

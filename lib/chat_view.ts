@@ -45,6 +45,7 @@ function mentions(text: string, nick: string): boolean {
 const DIM: Style = { dim: true };
 const ERROR: Style = { color: 31, bold: true };
 const MENTION: Style = { inverse: true, bold: true };
+const ANNOUNCE: Style = { bold: true, color: 93 };
 
 /** The state of the chat as the full-screen client draws it. */
 export class ChatView {
@@ -128,9 +129,9 @@ export class ChatView {
   /** A notice's sentence: dimmed, or red for errors; names keep their colour. */
   #notice(text: EventText): Span[] {
     const marker = MARKERS[text.kind];
-    if (text.kind === "error") {
-      return [{ text: marker + text.parts.map((part) => part.text).join(""), style: ERROR }];
-    }
+    const whole = marker + text.parts.map((part) => part.text).join("");
+    if (text.kind === "error") return [{ text: whole, style: ERROR }];
+    if (text.kind === "announce") return [{ text: whole, style: ANNOUNCE }];
     return [
       { text: marker, style: DIM },
       ...text.parts.map((part): Span => ({

@@ -26,6 +26,8 @@ export const EXIT = {
   network: 3,
   /** The server refused to let the client in. */
   refused: 4,
+  /** The teacher removed the client from the room. */
+  removed: 5,
 } as const;
 
 /**

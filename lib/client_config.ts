@@ -51,7 +51,8 @@ Exit codes:
   1  unexpected error
   2  bad arguments or nickname
   3  network trouble: unknown host, no server found or answering
-  4  the server refused to let you in`;
+  4  the server refused to let you in (a full room, a wrong password, a ban)
+  5  the teacher removed you from the room`;
 
 /** Parsed client settings. */
 export interface ClientConfig {

@@ -21,7 +21,7 @@ import { type LegacyLine, LegacyPeer, legacyPrompt } from "./legacy.ts";
 import { MemberLink } from "./member_link.ts";
 import type { Member } from "./membership.ts";
 import { validateNick } from "./nick.ts";
-import { RateLimiter } from "./rate_limit.ts";
+import { RateLimiter, type TokenBucket } from "./rate_limit.ts";
 import type { RoomStats } from "./room_log.ts";
 import type { StreamOptions } from "./stream.ts";
 
@@ -67,6 +67,10 @@ export interface RoomFacts {
   members: number;
   /** Ping interval asked of clients, in ms. */
   heartbeat: number;
+  /** Requests a member may make per second. */
+  rate: number;
+  /** Requests a member may make at once. */
+  burst: number;
 }
 
 /**
@@ -83,8 +87,9 @@ export interface RoomFacts {
  *   name: "lab", timeout: 30_000, legacyTimeout: 600_000, maxBacklog: 100, stream: {},
  *   legacy: true, secret: undefined, random: (n) => new Uint8Array(n),
  *   send: (_, data) => sent.push(data),
- *   stats: { datagrams: 0, relayed: 0, sent: 0, retransmitted: 0, garbage: 0, oversize: 0,
- *     badFrame: 0, notJoined: 0, forged: 0, unvalidated: 0, forgedAck: 0, tooFarAhead: 0 },
+ *   stats: { datagrams: 0, overBudget: 0, datagramsOut: 0, relayed: 0, sent: 0, retransmitted: 0, garbage: 0, oversize: 0,
+ *     badFrame: 0, notJoined: 0, forged: 0, unvalidated: 0, rateLimited: 0, forgedAck: 0,
+ *     tooFarAhead: 0 },
  * });
  * const join = { type: "join", nick: "ann", session: "s1" } as const;
  * const from = { hostname: "10.0.0.2", port: 5000 };
@@ -141,14 +146,16 @@ export class Door {
     const secret = this.#options.secret;
     if (!this.#admission.validCookie(key, session, frame.cookie ?? "", now)) {
       this.#options.stats.unvalidated++;
+      const budget = this.#admission.reserve(key, now);
+      if (budget === undefined) return undefined;
       const cookie = this.#admission.cookie(key, session, now);
-      const retry = {
-        type: "retry" as const,
-        session,
-        cookie,
-        ...(secret ? { salt: secret.salt } : {}),
-      };
-      this.#sendLimited(from, key, retry, size, now);
+      const salt = secret ? { salt: secret.salt } : {};
+      this.#sendWithin(
+        from,
+        key,
+        { type: "retry", session, cookie, ...salt },
+        Math.min(size, budget),
+      );
       return undefined;
     }
     if (
@@ -174,9 +181,16 @@ export class Door {
    * @param from Its source.
    * @param key The source's key.
    * @param now The current time in ms.
+   * @param allowance The lines it may send, should it get in.
    * @returns A new legacy member for the room to add, when the code was right.
    */
-  plainText(line: LegacyLine, from: Address, key: string, now: number): Member | undefined {
+  plainText(
+    line: LegacyLine,
+    from: Address,
+    key: string,
+    now: number,
+    allowance: TokenBucket,
+  ): Member | undefined {
     const { legacy, secret, name } = this.#options;
     if (!legacy && secret === undefined) {
       this.#options.stats.notJoined++;
@@ -189,19 +203,24 @@ export class Door {
         address: from,
         nick: key,
         lastHeard: now,
-        channel: new LegacyPeer(
-          from,
-          () => member.nick,
-          this.#options.legacyTimeout,
-          this.#options.send,
-        ),
+        since: now,
+        said: 0,
+        channel: new LegacyPeer(from, () => member.nick, {
+          timeout: this.#options.legacyTimeout,
+          send: this.#options.send,
+          allowance,
+        }),
       };
       return member;
     }
+    const budget = this.#admission.reserve(key, now);
+    if (budget === undefined) return undefined;
     const code = legacy ? this.#admission.joinCode(key, now) : undefined;
-    const prompt = legacyPrompt(name, code, this.#admission.budget(key));
-    const bytes = prompt && new TextEncoder().encode(prompt);
-    if (bytes && this.#admission.mayReply(key, bytes.length, now)) this.#options.send(from, bytes);
+    const prompt = legacyPrompt(name, code, budget);
+    if (prompt === undefined) return undefined;
+    const bytes = new TextEncoder().encode(prompt);
+    this.#admission.spend(key, bytes.length);
+    this.#options.send(from, bytes);
     return undefined;
   }
 
@@ -210,9 +229,11 @@ export class Door {
    *
    * @param session The client's session nonce.
    * @param to The member's address.
+   * @param allowance The member's request allowance.
+   * @param now The current time in ms.
    * @returns The link.
    */
-  link(session: string, to: Address): MemberLink {
+  link(session: string, to: Address, allowance: TokenBucket, now: number): MemberLink {
     const { secret, random, timeout, maxBacklog, stream, send } = this.#options;
     const token = base64url(random(16));
     const keys = secret && envelopeKeys(secret, session, token, "server");
@@ -221,6 +242,8 @@ export class Door {
       maxBacklog,
       stream,
       envelope: new Envelope(token, keys),
+      allowance,
+      since: now,
     });
   }
 
@@ -299,8 +322,16 @@ export class Door {
   }
 
   #sendLimited(to: Address, key: string, frame: ShortenableFrame, size: number, now: number): void {
+    const budget = this.#admission.reserve(key, now);
+    if (budget !== undefined) this.#sendWithin(to, key, frame, Math.min(size, budget));
+  }
+
+  /** Sends a reply to an unvalidated address, shortened to fit `limit` bytes (or not at all). */
+  #sendWithin(to: Address, key: string, frame: ShortenableFrame, limit: number): void {
     const field = frame.type === "error" ? "message" : "reason";
-    const data = encodeShortened(frame, field, Math.min(size, this.#admission.budget(key)));
-    if (data && this.#admission.mayReply(key, data.length, now)) this.#options.send(to, data);
+    const data = encodeShortened(frame, field, limit);
+    if (data === undefined) return;
+    this.#admission.spend(key, data.length);
+    this.#options.send(to, data);
   }
 }

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { LeaveReason } from "./frame.ts";
+import type { LeaveReason, TeacherEvent } from "./frame.ts";
 import type { RoomLogEntry } from "./room_log.ts";
 import { sanitize } from "./sanitize.ts";
 import type { SessionEvent } from "./session.ts";
@@ -23,7 +23,15 @@ export type ShownEvent = SessionEvent | RoomLogEntry["event"];
  * What kind of line an event makes, which decides its marker and style:
  * member speech (`message`, `action`, `private`) or a notice.
  */
-export type LineKind = "message" | "action" | "private" | "join" | "leave" | "info" | "error";
+export type LineKind =
+  | "message"
+  | "action"
+  | "private"
+  | "join"
+  | "leave"
+  | "info"
+  | "announce"
+  | "error";
 
 /** A piece of a notice's sentence; `nick` marks a member's name. */
 export interface Part {
@@ -41,7 +49,7 @@ export interface EventText {
   from?: string;
   /** To whom, for `private`. */
   to?: string;
-  /** What was said, for speech; absent for a private message the server logs without text. */
+  /** What was said, for speech (its own line breaks kept); absent for a private message the server logs without text. */
   body?: string;
   /** The sentence of a notice (empty for speech). */
   parts: Part[];
@@ -92,7 +100,7 @@ export function eventText(event: ShownEvent): EventText | undefined {
       return {
         kind: event.type === "msg" ? "message" : "action",
         from: s(event.from),
-        body: s(event.text),
+        body: sanitize(event.text, true),
         parts: [],
         ...base,
       };
@@ -101,7 +109,7 @@ export function eventText(event: ShownEvent): EventText | undefined {
         kind: "private",
         from: s(event.from),
         to: s(event.to),
-        ...("text" in event ? { body: s(event.text) } : {}),
+        ...("text" in event ? { body: sanitize(event.text, true) } : {}),
         parts: [],
         ...base,
       };
@@ -133,14 +141,72 @@ export function eventText(event: ShownEvent): EventText | undefined {
       );
     case "reconnecting":
       return notice("info", plain(`connection lost (${event.reason}); reconnecting…`));
+    case "slow":
+      return notice(
+        "info",
+        plain(
+          `slow down: the room takes ${event.rate} messages a second; the rest wait their turn`,
+        ),
+      );
     case "closing":
       return notice("info", plain("server closing"));
+    case "teacher":
+      return teacherText(event, notice, nick, plain);
+    case "removed":
+      return notice("error", plain(removedText(event.action, event.text, event.minutes)));
     case "pending":
     case "delivered":
     case "unreachable":
     case "left":
       return undefined;
   }
+}
+
+/** The words for what the teacher did. */
+function teacherText(
+  event: TeacherEvent,
+  notice: (kind: LineKind, ...parts: Part[]) => EventText,
+  nick: (name: string) => Part,
+  plain: (text: string) => Part,
+): EventText {
+  const who = nick(event.nick ?? "someone");
+  const because = event.text ? `: ${sanitize(event.text)}` : "";
+  const minutes = event.minutes ? ` for ${event.minutes} minutes` : "";
+  switch (event.action) {
+    case "say":
+      return notice("announce", plain(`teacher: ${sanitize(event.text ?? "")}`));
+    case "topic":
+      return notice("info", plain(`the teacher set the topic: ${sanitize(event.text ?? "")}`));
+    case "kick":
+      return notice("leave", who, plain(` was removed by the teacher${because}`));
+    case "ban":
+      return notice("leave", who, plain(` was banned by the teacher${minutes}${because}`));
+    case "unban":
+      return notice("info", plain("the teacher lifted the ban on "), who);
+    case "mute":
+      return notice("info", who, plain(" was muted by the teacher"));
+    case "unmute":
+      return notice("info", who, plain(" may speak again"));
+    case "slow":
+      return notice(
+        "info",
+        plain(`the teacher set the room's rate to ${event.rate} messages a second`),
+      );
+  }
+}
+
+/**
+ * What a member removed by the teacher is told.
+ *
+ * @param action `kick` or `ban`.
+ * @param text The teacher's reason, if any.
+ * @param minutes How long a ban lasts, if not until the server stops.
+ * @returns One sentence.
+ */
+export function removedText(action: string, text?: string, minutes?: number): string {
+  const because = text ? `: ${sanitize(text)}` : "";
+  if (action !== "ban") return `you were removed by the teacher${because}`;
+  return `you were banned by the teacher${minutes ? ` for ${minutes} minutes` : ""}${because}`;
 }
 
 /** The marker that starts a notice line in text outputs. */
@@ -151,6 +217,7 @@ export const MARKERS: Readonly<Record<LineKind, string>> = {
   join: "--> ",
   leave: "<-- ",
   info: "--- ",
+  announce: "*** ",
   error: "!!! ",
 };
 
@@ -223,7 +290,9 @@ export function legacyLine(text: EventText): string {
       return `* ${text.from} ${text.body}\n`;
     case "private":
       return `[pm] ${text.from}: ${text.body ?? ""}\n`;
-    default:
-      return `* ${text.parts.map((part) => part.text).join("")}\n`;
+    default: {
+      const marker = text.kind === "announce" ? "***" : "*";
+      return `${marker} ${text.parts.map((part) => part.text).join("")}\n`;
+    }
   }
 }

@@ -7,6 +7,7 @@
 
 import { eventText, ircLine } from "./event_text.ts";
 import type { RoomLogEntry } from "./room_log.ts";
+import { INDENT } from "./render.ts";
 import type { SessionEvent } from "./session.ts";
 
 function pad(n: number): string {
@@ -53,7 +54,8 @@ export function timestamp(time: number): string {
  */
 export function describeEvent(event: SessionEvent, me: string): string | undefined {
   const text = eventText(event);
-  return text && ircLine(text, me);
+  // A message's own lines go under its first, indented past the timestamp.
+  return text && ircLine(text, me).replaceAll("\n", `\n${" ".repeat(INDENT)}`);
 }
 
 /**
@@ -98,5 +100,5 @@ export function describeLogEntry(entry: RoomLogEntry): string {
   const text = eventText(entry.event)!;
   const seq = text.seq === undefined ? "" : `#${text.seq} `;
   const from = entry.address === undefined ? "" : ` from ${entry.address}`;
-  return `${seq}${ircLine(text)}${from}`;
+  return `${seq}${ircLine(text)}${from}`.replaceAll("\n", " ↵ ");
 }

@@ -54,6 +54,9 @@ export type ServerFrame =
 /** A stream event that is part of the room transcript. */
 export type RoomEvent = Extract<ServerEvent, { seq: number }>;
 
+/** What the teacher did: a room event every member sees. */
+export type TeacherEvent = Extract<RoomEvent, { type: "teacher" }>;
+
 /** Why a member left the room. */
 export type LeaveReason = Extract<ServerEvent, { type: "leave" }>["reason"];
 

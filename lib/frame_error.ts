@@ -16,7 +16,10 @@ export type ErrorCode =
   | "no-such-nick"
   | "too-long"
   | "room-full"
-  | "bad-password";
+  | "address-full"
+  | "bad-password"
+  | "banned"
+  | "muted";
 
 /**
  * A datagram that cannot be accepted. `code` says which rule it broke; the

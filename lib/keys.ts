@@ -9,7 +9,17 @@ import type { EditKey } from "./editor.ts";
 /** A key press: an editing key, or one the interface handles itself. */
 export type Key =
   | EditKey
-  | { type: "enter" | "interrupt" | "eof" | "page-up" | "page-down" | "redraw" };
+  | {
+    type:
+      | "enter"
+      | "interrupt"
+      | "eof"
+      | "page-up"
+      | "page-down"
+      | "redraw"
+      | "paste-start"
+      | "paste-end";
+  };
 
 const SEQUENCES: Record<string, Key["type"]> = {
   "[A": "up",
@@ -31,6 +41,9 @@ const SEQUENCES: Record<string, Key["type"]> = {
   "[3~": "delete",
   "[5~": "page-up",
   "[6~": "page-down",
+  // Bracketed paste: what comes between is pasted, not typed (Enter inside it is a newline).
+  "[200~": "paste-start",
+  "[201~": "paste-end",
 };
 
 const CONTROLS: Record<string, Key["type"]> = {

@@ -8,6 +8,8 @@
 
 import type { Address } from "./address.ts";
 import type { Broadcast, Channel } from "./broadcast.ts";
+import type { TokenBucket } from "./rate_limit.ts";
+import { removedText } from "./event_text.ts";
 import { sanitize } from "./sanitize.ts";
 import type { Timer } from "./deadlines.ts";
 
@@ -43,6 +45,19 @@ export function parseLegacyLine(text: string): LegacyLine {
 }
 
 const encoder = new TextEncoder();
+
+/** A legacy member over its rate is told so at most this often, in ms. */
+export const SLOW_DOWN_EVERY = 5000;
+
+/** How a {@linkcode LegacyPeer} is set up. */
+export interface LegacyPeerOptions {
+  /** Silence after which the member is removed, in ms. */
+  timeout: number;
+  /** Puts a datagram on the wire. */
+  send: (to: Address, data: Uint8Array) => void;
+  /** The lines it may send. */
+  allowance: TokenBucket;
+}
 
 /**
  * The one line a new plain-text sender gets: how to enter (the join code to
@@ -94,11 +109,14 @@ export function legacyPrompt(
  * import { LegacyPeer } from "./legacy.ts";
  * import { equal } from "node:assert/strict";
  *
+ * import { TokenBucket } from "./rate_limit.ts";
+ *
  * const sent: string[] = [];
- * const peer = new LegacyPeer(
- *   { hostname: "10.0.0.3", port: 4000 }, () => "10.0.0.3:4000", 600_000,
- *   (_, data) => sent.push(new TextDecoder().decode(data)),
- * );
+ * const peer = new LegacyPeer({ hostname: "10.0.0.3", port: 4000 }, () => "10.0.0.3:4000", {
+ *   timeout: 600_000,
+ *   send: (_, data) => sent.push(new TextDecoder().decode(data)),
+ *   allowance: new TokenBucket(5, 20, 0),
+ * });
  * peer.relay(new Broadcast({ type: "msg", seq: 2, from: "ann", text: "hi", time: 0 }));
  * equal(sent[0], "ann: hi\n");
  * ```
@@ -106,28 +124,45 @@ export function legacyPrompt(
 export class LegacyPeer implements Channel {
   readonly timeout: number;
   readonly timers: readonly Timer[] = [];
+  /** The lines it may send: a burst, then the room's rate. */
+  readonly allowance: TokenBucket;
   readonly #to: Address;
   readonly #nick: () => string;
   readonly #send: (to: Address, data: Uint8Array) => void;
+  #warnedAt = -Infinity;
 
   /**
    * Creates the channel.
    *
    * @param to The member's address.
    * @param nick The member's nickname now, to skip echoing its own messages.
-   * @param timeout Silence after which the member is removed, in ms.
-   * @param send Puts a datagram on the wire.
+   * @param options Its silence timeout (ms), how to send, and its line allowance.
    */
-  constructor(
-    to: Address,
-    nick: () => string,
-    timeout: number,
-    send: (to: Address, data: Uint8Array) => void,
-  ) {
+  constructor(to: Address, nick: () => string, options: LegacyPeerOptions) {
     this.#to = to;
     this.#nick = nick;
-    this.timeout = timeout;
-    this.#send = send;
+    this.timeout = options.timeout;
+    this.#send = options.send;
+    this.allowance = options.allowance;
+  }
+
+  /**
+   * Tells the member why its lines are dropped (too fast, muted), at most
+   * once every {@linkcode SLOW_DOWN_EVERY} ms.
+   *
+   * @param why The sentence, without the leading `* `.
+   * @param now The current time in ms.
+   */
+  warn(why: string, now: number): void {
+    if (now < this.#warnedAt + SLOW_DOWN_EVERY) return;
+    this.#warnedAt = now;
+    this.#send(this.#to, encoder.encode(`* ${why}\n`));
+  }
+
+  removed(action: "kick" | "ban", text?: string, minutes?: number): Uint8Array {
+    const line = encoder.encode(`* ${removedText(action, text, minutes)}\n`);
+    this.#send(this.#to, line);
+    return line;
   }
 
   relay(broadcast: Broadcast): boolean {

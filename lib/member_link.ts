@@ -20,8 +20,14 @@ import {
 } from "./frame.ts";
 import type { ErrorCode } from "./frame_error.ts";
 import { splitPayload } from "./parts.ts";
-import type { StreamOptions } from "./stream.ts";
+import type { StreamCounters, StreamOptions } from "./stream.ts";
+import type { TokenBucket } from "./rate_limit.ts";
 import { StreamPair } from "./stream_pair.ts";
+
+/** A member whose backlog is over the limit is removed once it has acknowledged nothing for this long, in ms. */
+export const STALL_AFTER = 5000;
+/** …or at once when its backlog is this many times over the limit (a bound on memory). */
+const STALL_CAP = 4;
 
 /** A server frame that carries the member's token. */
 export type MemberFrame = Extract<ServerFrame, { token: string }>;
@@ -34,6 +40,10 @@ export interface MemberLinkOptions {
   maxBacklog: number;
   /** The session's envelope: its token and, with a room password, its keys. */
   envelope: Envelope<MemberFrame>;
+  /** The member's request allowance (shared by its sessions). */
+  allowance: TokenBucket;
+  /** When the link opens, in ms. */
+  since: number;
   /** Window and timers of the stream to the member. */
   stream: StreamOptions;
 }
@@ -50,7 +60,11 @@ export interface MemberLinkOptions {
  * import { Envelope } from "./envelope.ts";
  *
  * const sent: Uint8Array[] = [];
- * const options = { timeout: 30_000, maxBacklog: 100, stream: {}, envelope: new Envelope("t0k3n") };
+ * import { TokenBucket } from "./rate_limit.ts";
+ *
+ * const envelope = new Envelope("t0k3n");
+ * const allowance = new TokenBucket(5, 20, 0);
+ * const options = { timeout: 30_000, maxBacklog: 100, stream: {}, envelope, allowance, since: 0 };
  * const link = new MemberLink("s1", { hostname: "10.0.0.2", port: 5000 }, (_, d) => sent.push(d), options);
  * link.relay(new Broadcast({ type: "join", seq: 1, nick: "bob", time: 0 }), 0);
  * equal(JSON.parse(new TextDecoder().decode(sent[0])).n, 1);
@@ -66,6 +80,11 @@ export class MemberLink implements Channel {
   readonly #maxBacklog: number;
   readonly #streams: StreamPair<EncodedEvent, ClientRequest>;
   readonly #envelope: Envelope<MemberFrame>;
+  readonly #counters = { sent: 0, retransmitted: 0 };
+  /** When the member last acknowledged something new. */
+  #lastProgress: number;
+  /** The member's requests allowed: a burst, then the room's rate. */
+  readonly allowance: TokenBucket;
 
   /**
    * Opens fresh streams to a member.
@@ -86,8 +105,11 @@ export class MemberLink implements Channel {
     this.#to = to;
     this.#send = send;
     this.#maxBacklog = options.maxBacklog;
+    this.allowance = options.allowance;
+    this.#lastProgress = options.since;
     const envelope = this.#envelope = options.envelope;
-    this.#streams = new StreamPair(options.stream, {
+    const counters = [this.#counters, ...[options.stream.counters ?? []].flat()];
+    this.#streams = new StreamPair({ ...options.stream, counters }, {
       payload: (n, event) => envelope.seal(event.datagram(n, envelope.token)),
       ack: (ack) => envelope.wrap({ type: "ack", ...ack }),
     }, (data) => send(to, data));
@@ -100,15 +122,18 @@ export class MemberLink implements Channel {
   }
 
   /** The member's requests: take parts off its stream, join long ones, acknowledge. */
-  get requests(): Pick<StreamPair<EncodedEvent, ClientRequest>, "receive" | "assemble"> {
+  get requests(): Pick<StreamPair<EncodedEvent, ClientRequest>, "receive" | "assemble" | "holds"> {
     return this.#streams;
   }
 
   relay(broadcast: Broadcast, now: number): boolean {
     for (const part of broadcast.parts) this.#streams.push(part);
-    if (this.#streams.unacked > this.#maxBacklog) return false;
     this.#streams.flush(now);
-    return true;
+    // Too far behind means not acknowledging for a while, not merely slow: a reader that keeps
+    // up at its own pace stays, whoever causes the traffic. A hard cap bounds memory all the same.
+    const backlog = this.#streams.unacked;
+    if (backlog > this.#maxBacklog * STALL_CAP) return false;
+    return backlog <= this.#maxBacklog || now - this.#lastProgress < STALL_AFTER;
   }
 
   /**
@@ -128,6 +153,27 @@ export class MemberLink implements Channel {
 
   closing(): void {
     this.#send(this.#to, this.#envelope.wrap({ type: "closing" }));
+  }
+
+  removed(action: "kick" | "ban", text?: string, minutes?: number): Uint8Array {
+    const frame = this.#envelope.wrap({
+      type: "removed",
+      action,
+      ...(text ? { text } : {}),
+      ...(minutes ? { minutes } : {}),
+    });
+    this.#send(this.#to, frame);
+    return frame;
+  }
+
+  /** The smoothed round-trip time to the member, once measured, in ms. */
+  get rtt(): number | undefined {
+    return this.#streams.rtt;
+  }
+
+  /** This link's own transmission counters (also added to the room's). */
+  get counters(): StreamCounters {
+    return this.#counters;
   }
 
   /**
@@ -160,7 +206,9 @@ export class MemberLink implements Channel {
    * @returns `false` if it names numbers never sent: then nothing changes.
    */
   ack(n: number, sack: readonly number[], now: number): boolean {
-    return this.#streams.ack(n, sack, now) !== undefined;
+    const acked = this.#streams.ack(n, sack, now);
+    if (acked?.length) this.#lastProgress = now;
+    return acked !== undefined;
   }
 
   /** The acknowledgement of everything received, to repeat after the member left. */

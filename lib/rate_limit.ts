@@ -1,6 +1,7 @@
 /**
- * Token buckets per key, with a bounded number of keys, so that replies to bad
- * datagrams can never be used to flood anyone.
+ * Token buckets: one ({@linkcode TokenBucket}) for a member's message rate,
+ * and many per key ({@linkcode RateLimiter}), with a bounded number of keys,
+ * so that replies to bad datagrams can never be used to flood anyone.
  *
  * @module
  */
@@ -31,9 +32,9 @@ export interface RateLimiterOptions {
  * ```
  */
 export class RateLimiter {
-  #buckets = new Map<string, { tokens: number; at: number }>();
+  #buckets = new Map<string, TokenBucket>();
   #burst: number;
-  #perMs: number;
+  #perSecond: number;
   #maxKeys: number;
 
   /**
@@ -44,7 +45,7 @@ export class RateLimiter {
   constructor(options: RateLimiterOptions = {}) {
     const { burst = 5, perSecond = 1, maxKeys = 1024 } = options;
     this.#burst = burst;
-    this.#perMs = perSecond / 1000;
+    this.#perSecond = perSecond;
     this.#maxKeys = maxKeys;
   }
 
@@ -61,17 +62,94 @@ export class RateLimiter {
       if (this.#buckets.size >= this.#maxKeys) {
         this.#buckets.delete(this.#buckets.keys().next().value!);
       }
-      bucket = { tokens: this.#burst, at: now };
+      bucket = new TokenBucket(this.#perSecond, this.#burst, now);
       this.#buckets.set(key, bucket);
     }
-    // A clock that steps back (the wall clock can) refills nothing rather than draining the bucket.
-    bucket.tokens = Math.min(
-      this.#burst,
-      bucket.tokens + Math.max(0, now - bucket.at) * this.#perMs,
-    );
-    bucket.at = Math.max(bucket.at, now);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens--;
+    return bucket.take(now);
+  }
+}
+
+/**
+ * One token bucket: `burst` tokens at once, refilled at `perSecond`.
+ *
+ * @example Usage
+ * ```ts
+ * import { TokenBucket } from "./rate_limit.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const bucket = new TokenBucket(5, 2, 0);
+ * equal(bucket.take(0), true);
+ * equal(bucket.take(0), true);
+ * equal(bucket.take(0), false);
+ * equal(bucket.nextAt(0), 200); // one more every 200 ms
+ * ```
+ */
+export class TokenBucket {
+  #tokens: number;
+  #at: number;
+  #perMs: number;
+  #burst: number;
+
+  /**
+   * Creates a full bucket.
+   *
+   * @param perSecond Tokens regained per second.
+   * @param burst Tokens it holds at most.
+   * @param now The current time in ms.
+   */
+  constructor(perSecond: number, burst: number, now: number) {
+    this.#perMs = perSecond / 1000;
+    this.#burst = burst;
+    this.#tokens = burst;
+    this.#at = now;
+  }
+
+  /**
+   * Changes the rate, keeping the tokens already earned.
+   *
+   * @param perSecond Tokens regained per second.
+   * @param burst Tokens it holds at most.
+   * @param now The current time in ms.
+   */
+  set(perSecond: number, burst: number, now: number): void {
+    this.#refill(now);
+    this.#perMs = perSecond / 1000;
+    this.#burst = burst;
+    this.#tokens = Math.min(this.#tokens, burst);
+  }
+
+  /**
+   * Spends a token if one is there.
+   *
+   * @param now The current time in ms.
+   * @returns Whether there was one.
+   */
+  take(now: number): boolean {
+    this.#refill(now);
+    if (this.#tokens < 1) return false;
+    this.#tokens--;
     return true;
+  }
+
+  /**
+   * When the next token will be there.
+   *
+   * @param now The current time in ms.
+   * @returns `now` if one is there already, else the time in ms.
+   */
+  nextAt(now: number): number {
+    this.#refill(now);
+    return this.#tokens >= 1 ? now : now + Math.ceil((1 - this.#tokens) / this.#perMs);
+  }
+
+  /** When the next token will be there (no earlier than the last time the bucket was used). */
+  readyAt(): number {
+    return this.#tokens >= 1 ? this.#at : this.#at + Math.ceil((1 - this.#tokens) / this.#perMs);
+  }
+
+  #refill(now: number): void {
+    // A clock that steps back (the wall clock can) refills nothing rather than draining the bucket.
+    this.#tokens = Math.min(this.#burst, this.#tokens + Math.max(0, now - this.#at) * this.#perMs);
+    this.#at = Math.max(this.#at, now);
   }
 }

@@ -113,6 +113,14 @@ export function wrapLine(line: Line, width: number, indent: number): Line[] {
   for (const span of line) {
     let text = "";
     for (const grapheme of graphemes(span.text)) {
+      if (grapheme === "\n") {
+        // A message's own line break: its next line starts a row, indented.
+        if (text) rows.at(-1)!.push({ text, style: span.style });
+        rows.push(margin > 0 ? [{ text: " ".repeat(margin) }] : []);
+        text = "";
+        used = margin;
+        continue;
+      }
       const cells = graphemeWidth(grapheme);
       if (used + cells > width && used > margin) {
         if (text) rows.at(-1)!.push({ text, style: span.style });
@@ -140,7 +148,8 @@ function layoutInput(state: ScreenState): { rows: string[]; row: number; col: nu
   const rows = [state.prompt];
   let used = [...state.prompt].length;
   let cursor = { row: 0, col: used };
-  state.input.forEach((grapheme, i) => {
+  state.input.forEach((pasted, i) => {
+    const grapheme = pasted === "\n" ? "↵" : pasted; // a pasted line break, shown as one cell
     const cells = graphemeWidth(grapheme);
     if (used + cells > state.width) {
       rows.push("");

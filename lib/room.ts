@@ -53,7 +53,10 @@ import { parseLegacyLine } from "./legacy.ts";
 import { type Machine, Output } from "./machine.ts";
 import { MemberLink } from "./member_link.ts";
 import { type Member, Membership } from "./membership.ts";
+import { Moderation } from "./moderation.ts";
+import { Teacher } from "./teacher.ts";
 import { nickKey, validateNick } from "./nick.ts";
+import { RateLimiter, TokenBucket } from "./rate_limit.ts";
 import { RoomHistory } from "./room_history.ts";
 import type { RoomLogEntry, RoomStats } from "./room_log.ts";
 import { MAX_ID } from "./schema.ts";
@@ -61,6 +64,7 @@ import type { StreamOptions } from "./stream.ts";
 import type { TranscriptEntry } from "./transcript.ts";
 
 export type { ClosingNotice, PmNotice, RoomLogEntry, RoomStats } from "./room_log.ts";
+export type { MemberInfo } from "./teacher.ts";
 
 /** Settings of a {@linkcode Room}. */
 export interface RoomOptions {
@@ -81,6 +85,8 @@ export interface RoomOptions {
   heartbeat?: number;
   /** Most members at once; further joins are refused. @default {256} */
   maxMembers?: number;
+  /** Most members from one IP address (0: no limit; a classroom behind one NAT needs it raised). @default {8} */
+  maxPerIp?: number;
   /** Room events kept for late joiners and reconnecting members. @default {50} */
   history?: number;
   /** Most payloads queued for one member before it is dropped as too slow. @default {8192} */
@@ -91,6 +97,11 @@ export interface RoomOptions {
   legacy?: boolean;
   /** Room password: without it nobody joins, and every frame is sealed. Legacy clients are refused. */
   password?: string;
+  /**
+   * Requests (messages, renames, …) a member may make per second, after a burst of four times as
+   * many; a long message counts once. @default {5}
+   */
+  rate?: number;
   /** Source of secure random bytes (tokens, secrets); replace it for deterministic tests. */
   randomBytes?: (count: number) => Uint8Array;
 }
@@ -121,16 +132,28 @@ export class Room implements Machine<RoomLogEntry> {
   readonly #timeout: number;
   readonly #heartbeat: number;
   readonly #maxMembers: number;
+  readonly #maxPerIp: number;
+  /** Datagrams each source may have handled, before any decoding: a flood costs the flooder. */
+  #budget: RateLimiter;
+  #rate: number;
   readonly #history: RoomHistory;
   readonly #door: Door;
   readonly #members = new Membership();
   /** Final acks of members that left, repeated if a leave's ack was lost. */
   #departed = new Map<string, { token: string; ack: Uint8Array; until: number }>();
+  readonly #moderation = new Moderation();
+  /** The teacher's actions on this room: what the server's console calls. */
+  readonly teacher: Teacher;
   readonly #output = new Output<RoomLogEntry>();
-  readonly #send = (to: Address, data: Uint8Array): void => this.#output.send(to, data);
+  readonly #send = (to: Address, data: Uint8Array): void => {
+    this.stats.datagramsOut++;
+    this.#output.send(to, data);
+  };
   /** What the room received and dropped. */
   readonly stats: RoomStats = {
     datagrams: 0,
+    overBudget: 0,
+    datagramsOut: 0,
     relayed: 0,
     sent: 0,
     retransmitted: 0,
@@ -140,6 +163,7 @@ export class Room implements Machine<RoomLogEntry> {
     notJoined: 0,
     forged: 0,
     unvalidated: 0,
+    rateLimited: 0,
     forgedAck: 0,
     tooFarAhead: 0,
   };
@@ -157,10 +181,12 @@ export class Room implements Machine<RoomLogEntry> {
       legacyTimeout = 600_000,
       heartbeat = 2_000,
       maxMembers = 256,
+      maxPerIp = 8,
       history = 50,
       maxBacklog = 8192,
       stream = {},
       legacy = true,
+      rate = 5,
       password,
       randomBytes = secureRandom,
     } = options;
@@ -173,7 +199,28 @@ export class Room implements Machine<RoomLogEntry> {
     this.#timeout = timeout;
     this.#heartbeat = heartbeat;
     this.#maxMembers = maxMembers;
+    this.#maxPerIp = maxPerIp;
+    if (!(rate > 0)) {
+      throw new RangeError(
+        `Cannot create room as 'rate' must be above 0: current value is ${rate}`,
+      );
+    }
+    this.#rate = rate;
+    this.#budget = datagramBudget(rate);
     this.#history = new RoomHistory(history);
+    this.teacher = new Teacher({
+      members: this.#members,
+      moderation: this.#moderation,
+      announce: (event, now, scope) => this.#announce(event, now, scope),
+      retune: (rate, now) => this.#retune(rate, now),
+      depart: (member, told, now) => {
+        if (member.channel instanceof MemberLink) {
+          const { token } = member.channel;
+          this.#departed.set(member.key, { token, ack: told, until: now + this.#timeout });
+        }
+        this.#members.remove(member);
+      },
+    });
     this.#door = new Door(randomBytes(32), {
       name,
       timeout,
@@ -204,8 +251,39 @@ export class Room implements Machine<RoomLogEntry> {
    *
    * @param entries Room events, oldest first, with the address scope of their message ids.
    */
-  restore(entries: readonly TranscriptEntry[]): void {
-    for (const { event, scope } of entries) this.#history.remember(event, scope);
+  restore(entries: readonly TranscriptEntry[], now = 0): void {
+    for (const { event, scope } of entries) {
+      this.#history.remember(event, scope);
+      if (event.type !== "teacher") continue;
+      this.#moderation.restore(event, scope, now);
+      if (event.action === "slow" && event.rate) this.#rate = event.rate;
+    }
+  }
+
+  /** The room's topic, as the teacher set it ("" for none). */
+  get topic(): string {
+    return this.#moderation.topic;
+  }
+
+  /** The room's rate: requests a member may make per second. */
+  get rate(): number {
+    return this.#rate;
+  }
+
+  /** Changes the room's rate for everyone: their allowances and datagram budgets. */
+  #retune(rate: number, now: number): void {
+    if (!(rate > 0)) throw new RangeError(`The rate must be above 0, not ${rate}`);
+    this.#rate = rate;
+    this.#budget = datagramBudget(rate);
+    for (const member of this.#members.all()) {
+      member.channel.allowance.set(rate, burstOf(rate), now);
+    }
+  }
+
+  /** Whether an IP address has as many members as it may. */
+  #crowded(ip: string): boolean {
+    if (this.#maxPerIp === 0) return false;
+    return this.#members.all().filter((m) => m.address.hostname === ip).length >= this.#maxPerIp;
   }
 
   /**
@@ -218,6 +296,10 @@ export class Room implements Machine<RoomLogEntry> {
   receive(data: Uint8Array, from: Address, now: number): void {
     this.stats.datagrams++;
     const key = addressKey(from);
+    if (!this.#budget.allow(key, now)) {
+      this.stats.overBudget++; // dropped unread: its sender pays for its flood, nobody else
+      return;
+    }
     const member = this.#members.at(key);
     if (member === undefined) this.#door.received(key, data.length);
     let decoded;
@@ -253,6 +335,13 @@ export class Room implements Machine<RoomLogEntry> {
     if (frame.type === "ping") return link.pong(frame.t);
     if (frame.type === "ack") {
       if (!link.ack(frame.n, frame.sack ?? [], now)) this.stats.forgedAck++;
+      return;
+    }
+    // Over its rate, a request is not taken (nor acknowledged): the client paces itself, and one
+    // that does not only makes itself send again. The parts of a long message count once.
+    const completes = !("more" in frame && frame.more);
+    if (!link.requests.holds(frame.n) && completes && !link.allowance.take(now)) {
+      this.stats.rateLimited++;
       return;
     }
     const ready = link.requests.receive(frame.n, frame, now);
@@ -331,8 +420,10 @@ export class Room implements Machine<RoomLogEntry> {
     if (existingLink?.session === session) return this.#welcome(existing!); // the welcome was lost
     // `last` counts in this room's epoch only; from another epoch, the member starts afresh.
     const last = frame.epoch === this.#epoch ? frame.last : undefined;
-    const link = this.#door.link(session, from);
-    if (existingLink && nickKey(existing!.nick) === nickKey(proved.nick)) {
+    const renewing = existingLink && nickKey(existing!.nick) === nickKey(proved.nick);
+    const allowance = renewing ? existingLink!.allowance : this.#allowance(now);
+    const link = this.#door.link(session, from, allowance, now);
+    if (renewing) {
       // The same client starting over (it lost its stream): keep it, renew the streams, and
       // carry over what it has not acknowledged, after the history it missed before that.
       const pending = existingLink.drain();
@@ -343,12 +434,22 @@ export class Room implements Machine<RoomLogEntry> {
       this.#replay(link, last, firstPending?.seq ?? Infinity, now);
       return link.carryOver(pending, now);
     }
+    const banned = this.#moderation.banned(from.hostname, now);
+    if (banned !== undefined) {
+      const left = banned === Infinity ? "" : ` for ${banned} more minutes`;
+      const reason = `You are banned from this room${left}`;
+      return this.#door.refuse(from, key, session, "banned", reason, size, now);
+    }
     if (existing) this.#remove(existing, "quit", now);
     this.#door.forget(key);
     this.#departed.delete(key);
     if (this.#members.size >= this.#maxMembers) {
       const reason = `The room is full (${this.#maxMembers} members)`;
       return this.#door.refuse(from, key, session, "room-full", reason, size, now);
+    }
+    if (this.#crowded(from.hostname)) {
+      const reason = `${from.hostname} already has ${this.#maxPerIp} members in this room`;
+      return this.#door.refuse(from, key, session, "address-full", reason, size, now);
     }
     const twin = this.#members.lookalike(proved.nick);
     if (twin) {
@@ -357,11 +458,19 @@ export class Room implements Machine<RoomLogEntry> {
       return this.#door.refuse(from, key, session, "bad-nick", reason, size, now);
     }
     const nick = this.#members.freeNick(proved.nick);
-    const member: Member = { key, address: from, nick, lastHeard: now, channel: link };
+    const member: Member = {
+      key,
+      address: from,
+      nick,
+      lastHeard: now,
+      since: now,
+      said: 0,
+      channel: link,
+    };
     this.#members.add(member);
     this.#welcome(member);
     this.#replay(link, last, Infinity, now);
-    this.#announce({ type: "join", nick, time: now }, now, member);
+    this.#announce({ type: "join", nick, time: now }, now, key);
   }
 
   #welcome(member: Member): void {
@@ -370,7 +479,15 @@ export class Room implements Machine<RoomLogEntry> {
       seq: this.#history.seq,
       members: this.#members.size,
       heartbeat: this.#heartbeat,
+      rate: this.#rate,
+      burst: burstOf(this.#rate),
+      ...(this.#moderation.topic ? { topic: this.#moderation.topic } : {}),
     });
+  }
+
+  /** A new member's allowance: the room's rate, after a burst of four times as many. */
+  #allowance(now: number): TokenBucket {
+    return new TokenBucket(this.#rate, burstOf(this.#rate), now);
   }
 
   /** Queues the roster, then history: all of it for a newcomer, what it missed for one coming back. */
@@ -403,17 +520,30 @@ export class Room implements Machine<RoomLogEntry> {
     }
     const line = parseLegacyLine(text);
     if (member === undefined) {
-      const admitted = this.#door.plainText(line, from, key, now);
+      if (this.#moderation.banned(from.hostname, now) !== undefined) return;
+      const admitted = this.#door.plainText(line, from, key, now, this.#allowance(now));
       if (admitted === undefined || this.#members.size >= this.#maxMembers) return;
+      if (this.#crowded(from.hostname)) return;
       admitted.nick = this.#members.freeNick(admitted.nick);
       this.#members.add(admitted);
-      return this.#announce({ type: "join", nick: admitted.nick, time: now }, now, admitted);
+      return this.#announce({ type: "join", nick: admitted.nick, time: now }, now, key);
     }
     member.lastHeard = now;
     if (line.type === "quit") return this.#remove(member, "quit", now);
-    if (line.type === "say" || line.type === "code") {
-      this.#announce({ type: "msg", from: member.nick, text, time: now }, now, member);
+    if (line.type !== "say" && line.type !== "code") return;
+    const peer = member.channel;
+    if (this.#moderation.muted(member.nick)) {
+      return peer.warn("you are muted by the teacher: your lines are not sent", now);
     }
+    if (!peer.allowance.take(now)) {
+      this.stats.rateLimited++;
+      return peer.warn(
+        `slow down: the room takes ${this.#rate} lines a second; lines over that are dropped`,
+        now,
+      );
+    }
+    member.said++;
+    this.#announce({ type: "msg", from: member.nick, text, time: now }, now, key);
   }
 
   #request(member: Member, link: MemberLink, part: ClientRequest, now: number): void {
@@ -426,17 +556,20 @@ export class Room implements Machine<RoomLogEntry> {
     switch (request?.type) {
       case "msg":
       case "action": {
+        if (this.#moderation.muted(member.nick)) return link.reply("muted", MUTED, now);
         // A message resent after reconnecting may have been relayed already; ids are the sender's own.
         if (request.id !== undefined && this.#history.seen(member.key, request.id)) return;
+        member.said++;
         const { type, text } = request;
         const id = request.id !== undefined && request.id.length <= MAX_ID ? request.id : undefined;
         return this.#announce(
           { type, from: member.nick, text, time: now, ...(id ? { id } : {}) },
           now,
-          member,
+          member.key,
         );
       }
       case "pm":
+        if (this.#moderation.muted(member.nick)) return link.reply("muted", MUTED, now);
         return this.#privateMessage(member, request, now);
       case "rename":
         return this.#rename(member, link, request.nick, now);
@@ -499,6 +632,7 @@ export class Room implements Machine<RoomLogEntry> {
     if (nick === member.nick) return;
     const old = member.nick;
     this.#members.rename(member, nick);
+    this.#moderation.renamed(old, nick);
     this.#announce({ type: "rename", from: old, nick, time: now }, now);
   }
 
@@ -507,11 +641,14 @@ export class Room implements Machine<RoomLogEntry> {
     this.#announce({ type: "leave", nick: member.nick, reason, time: now }, now);
   }
 
-  /** Gives an event the next `seq`, remembers it and relays it to every member. */
-  #announce(event: DistributiveOmit<RoomEvent, "seq">, now: number, by?: Member): void {
+  /**
+   * Gives an event the next `seq`, remembers it and relays it to every member.
+   * `scope` is the address it concerns: a message's sender (its ids are the
+   * sender's own), a joiner, a banned IP; kept in the transcript, never sent.
+   */
+  #announce(event: DistributiveOmit<RoomEvent, "seq">, now: number, scope?: string): void {
     // Whole milliseconds on the wire, whatever clock drives the room.
     const full = { ...event, seq: this.#history.next(), time: Math.floor(event.time) } as RoomEvent;
-    const scope = by?.key;
     this.#history.remember(full, scope);
     const address = full.type === "join" ? scope : undefined;
     this.#output.report({
@@ -536,3 +673,21 @@ function decodeFrame(data: Uint8Array): ClientFrame | undefined {
     return undefined;
   }
 }
+
+/**
+ * Datagrams one source may have handled per second, before decoding: enough
+ * for a member's requests at the room's rate, its acknowledgements and pings
+ * with room to spare; a flood beyond it is dropped unread.
+ */
+function datagramBudget(rate: number): RateLimiter {
+  const perSecond = 200 + 20 * rate;
+  return new RateLimiter({ perSecond, burst: 2 * perSecond, maxKeys: 4096 });
+}
+
+/** Requests a member may make at once, for a rate: four seconds' worth. */
+function burstOf(rate: number): number {
+  return Math.max(1, Math.round(rate * 4));
+}
+
+/** What a muted member is told when it speaks. */
+const MUTED = "You are muted by the teacher: your messages are not sent";

@@ -41,6 +41,10 @@ export interface RoomLogEntry {
 export interface RoomStats {
   /** Datagrams received. */
   datagrams: number;
+  /** Dropped unread: their source was over its datagram budget (flooding). */
+  overBudget: number;
+  /** Datagrams sent. */
+  datagramsOut: number;
   /** Events queued for members (one per member per event). */
   relayed: number;
   /** Stream frames sent to members for the first time. */
@@ -59,6 +63,8 @@ export interface RoomStats {
   forged: number;
   /** Joins answered with `retry`: their address not proved yet. */
   unvalidated: number;
+  /** Requests not taken because their member was over the room's rate. */
+  rateLimited: number;
   /** Ignored: acks for numbers never sent. */
   forgedAck: number;
   /** Dropped: stream frames too far ahead to buffer. */

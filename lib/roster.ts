@@ -63,6 +63,11 @@ export class Roster {
         this.#names.delete(event.from);
         this.#names.add(event.nick);
         if (event.from === this.#me) this.#me = event.nick;
+        break;
+      case "teacher":
+        if ((event.action === "kick" || event.action === "ban") && event.nick) {
+          this.#names.delete(event.nick);
+        }
     }
   }
 }

@@ -5,12 +5,18 @@
  * @module
  */
 
+// deno-lint-ignore no-control-regex
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+// deno-lint-ignore no-control-regex
+const UNSAFE_BUT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
 /**
  * Makes text safe to write to a terminal: control characters (C0, DEL, C1)
  * become visible symbols such as `␛`, and bidirectional overrides become
  * `<U+202E>`-style tags.
  *
  * @param text Text received from the network.
+ * @param keepNewlines Keep line breaks (a message's own lines); every other control is shown.
  * @returns Text that only prints.
  *
  * @example Usage
@@ -21,9 +27,8 @@
  * equal(sanitize("\x1b[2Jhi"), "␛[2Jhi");
  * ```
  */
-export function sanitize(text: string): string {
-  // deno-lint-ignore no-control-regex
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (char) => {
+export function sanitize(text: string, keepNewlines = false): string {
+  return text.replace(keepNewlines ? UNSAFE_BUT_NEWLINE : UNSAFE, (char) => {
     const code = char.charCodeAt(0);
     if (code < 0x20) return String.fromCharCode(0x2400 + code);
     if (code === 0x7f) return "␡";

@@ -34,6 +34,9 @@ export type Table = Readonly<Record<string, Shape>>;
 
 const LEAVE_REASONS = ["quit", "timeout", "closing", "overload"] as const;
 
+/** What the teacher did, in a `teacher` room event (an unknown action reads as `say`). */
+const TEACHER_ACTIONS = ["say", "topic", "kick", "ban", "unban", "mute", "unmute", "slow"] as const;
+
 /**
  * Frames a client sends to the server; those with `n` travel on the client's
  * stream. Every frame but `join` carries the session's `token`.
@@ -101,6 +104,16 @@ export const STREAM_EVENTS = {
     id: "string?",
     more: "boolean?",
   },
+  teacher: {
+    seq: "count",
+    time: "number",
+    action: TEACHER_ACTIONS,
+    nick: "string?",
+    text: "string?",
+    minutes: "number?",
+    rate: "number?",
+    history: "boolean?",
+  },
   members: { members: "strings", more: "boolean?", roster: "boolean?" },
   error: { code: "string", message: "string" },
 } as const satisfies Table;
@@ -124,12 +137,16 @@ export const SERVER_FRAMES = {
     members: "count",
     heartbeat: "count",
     timeout: "count",
+    rate: "number",
+    burst: "count",
+    topic: "string?",
   },
   refused: { session: "string", code: "string", reason: "string" },
   ack: { token: "string", n: "count", sack: "counts?" },
   pong: { token: "string", t: "number" },
   error: { token: "string?", code: "string", message: "string" },
   closing: { token: "string" },
+  removed: { token: "string", action: "string", text: "string?", minutes: "number?" },
   sealed: { token: "string", box: "string" },
 } as const satisfies Table;
 

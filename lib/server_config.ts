@@ -15,6 +15,7 @@ import {
   UsageError,
   VERSION,
 } from "./cli.ts";
+import { CONSOLE_HELP } from "./console.ts";
 import { DISCOVERY_PORT } from "./discovery.ts";
 import type { RoomOptions } from "./room.ts";
 
@@ -31,6 +32,12 @@ Options:
   --timeout SECS         drop a client silent this long (default 30)
   --legacy-timeout SECS  drop a plain-text (nc, tutorial) client silent this long (default 600)
   --history N            recent room events replayed to late joiners (default 50)
+  --max-members N        most members at once (default 256)
+  --max-per-ip N         most members from one IP address (default 8; 0 for no limit, e.g. a
+                         classroom behind one NAT router)
+  --rate N               messages (and other requests) a member may send per second, after a
+                         burst of 4×N (default 5); clients pace themselves, a long message or a
+                         pasted block counts once, plain-text lines over it are dropped
   --no-discovery         do not answer discovery probes (clients then need the address)
   --no-legacy            refuse plain-text clients (nc -u, the tutorial's client); by default
                          they join after typing back the join code the server answers with
@@ -42,6 +49,9 @@ Options:
                          history and sequence numbers from it
   -h, --help             this help
   -V, --version          print the version
+
+The teacher's console: type at the server while it runs.
+${CONSOLE_HELP.map((line) => `  ${line}`).join("\n")}
 
 Examples:
   deno task server --name "Networks 101"
@@ -93,6 +103,9 @@ export function parseServerArgs(
         timeout: { type: "string", default: "30" },
         "legacy-timeout": { type: "string", default: "600" },
         history: { type: "string", default: "50" },
+        rate: { type: "string", default: "5" },
+        "max-members": { type: "string", default: "256" },
+        "max-per-ip": { type: "string", default: "8" },
         log: { type: "string" },
         "no-discovery": { type: "boolean", default: false },
         "no-legacy": { type: "boolean", default: false },
@@ -122,6 +135,20 @@ export function parseServerArgs(
       heartbeat: Math.min(2000, Math.floor(timeout / 4)),
       legacyTimeout: parseSeconds(values["legacy-timeout"], "--legacy-timeout"),
       history: parseCount(values.history, "--history"),
+      rate: parseRate(values.rate),
+      maxMembers: parseCount(values["max-members"], "--max-members", 1),
+      maxPerIp: parseCount(values["max-per-ip"], "--max-per-ip"),
     },
   };
+}
+
+/** Parses `--rate`: a positive number of messages per second, at most 1000. */
+function parseRate(text: string): number {
+  const rate = Number(text);
+  if (text.trim() === "" || !Number.isFinite(rate) || rate < 0.1 || rate > 1000) {
+    throw new UsageError(
+      `--rate must be a number of messages per second from 0.1 to 1000, not '${text}'`,
+    );
+  }
+  return rate;
 }

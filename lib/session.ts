@@ -43,6 +43,7 @@ import { Heartbeat } from "./heartbeat.ts";
 import { type Machine, Output } from "./machine.ts";
 import { validateNick } from "./nick.ts";
 import { type DeliveryEvent, Outbox, type Outgoing, type RequestBody } from "./outbox.ts";
+import { TokenBucket } from "./rate_limit.ts";
 import { Roster } from "./roster.ts";
 import type { StreamOptions } from "./stream.ts";
 import { StreamPair } from "./stream_pair.ts";
@@ -87,6 +88,8 @@ export type SessionEvent =
   | { type: "unreachable"; after: number }
   | { type: "reconnecting"; reason: string }
   | DeliveryEvent
+  | { type: "slow"; waiting: number; rate: number }
+  | { type: "removed"; action: string; text?: string; minutes?: number }
   | { type: "left"; sent: number; retransmitted: number };
 
 const JOIN_RETRY = 500;
@@ -133,6 +136,11 @@ export class Session implements Machine<SessionEvent> {
   #leaveN: number | undefined;
   readonly #roster = new Roster();
   #queue: Outgoing[] = [];
+  /** Requests over the room's rate, waiting for the allowance, in order. */
+  #paced: Outgoing[] = [];
+  #allowance: TokenBucket | undefined;
+  #rate = 0;
+  #topic = "";
   readonly #streams: StreamPair<Outgoing, ServerEvent>;
   readonly #output = new Output<SessionEvent>();
   /** Datagrams from the server that could not be decoded. */
@@ -206,6 +214,16 @@ export class Session implements Machine<SessionEvent> {
   /** Messages sent or queued and not yet acknowledged. */
   get pending(): number {
     return this.#outbox.size;
+  }
+
+  /** The room's topic, as the teacher set it. */
+  get topic(): string {
+    return this.#topic;
+  }
+
+  /** Requests held back by the room's rate, waiting to be sent. */
+  get waiting(): number {
+    return this.#paced.length;
   }
 
   /**
@@ -326,7 +344,7 @@ export class Session implements Machine<SessionEvent> {
     if ("n" in checked && checked.type !== "ack") {
       const { n: _n, token: _token, ...event } = checked;
       const ready = this.#streams.receive(checked.n, event as ServerEvent, now);
-      for (const part of ready ?? []) this.#deliver(part);
+      for (const part of ready ?? []) this.#deliver(part, now);
       return;
     }
     switch (checked.type) {
@@ -336,6 +354,17 @@ export class Session implements Machine<SessionEvent> {
         return this.#heartbeat.pong(checked.t, now);
       case "closing":
         return this.#reconnect("the server is closing", now);
+      case "removed": {
+        // The teacher removed us: say why and stop, rather than rejoin in a loop.
+        const { action, text, minutes } = checked;
+        this.#output.report({
+          type: "removed",
+          action,
+          ...(text === undefined ? {} : { text }),
+          ...(minutes === undefined ? {} : { minutes }),
+        });
+        return this.#close("removed");
+      }
       case "error":
         this.#output.report({ type: "error", code: checked.code, message: checked.message });
     }
@@ -373,7 +402,8 @@ export class Session implements Machine<SessionEvent> {
   #timerTable(): Record<SessionState, Timer[]> {
     const leaveBy: Timer = {
       name: "leave-by",
-      at: () => this.#leaveBy,
+      // Messages still waiting for the room's rate go first: they are not late, only paced.
+      at: () => this.#paced.length > 0 ? undefined : this.#leaveBy,
       fire: () => this.#close("left"),
     };
     const giveUp: Timer = {
@@ -419,6 +449,11 @@ export class Session implements Machine<SessionEvent> {
         },
         ...this.#streams.timers,
         {
+          name: "pace",
+          at: () => this.#paced.length > 0 ? this.#allowance?.readyAt() : undefined,
+          fire: (now) => this.#release(now),
+        },
+        {
           name: "ping",
           at: () => this.#heartbeat.nextPing(),
           fire: (now) => this.#send(this.#envelope!.wrap({ type: "ping", t: now }), now),
@@ -452,16 +487,51 @@ export class Session implements Machine<SessionEvent> {
       this.#queue.push(outgoing);
       return;
     }
-    this.#streams.push(outgoing);
+    this.#pace(outgoing, now);
+  }
+
+  /**
+   * Sends a request now if the room's rate allows, else holds it back in
+   * order (the server would not take it). The parts of a long message count once.
+   */
+  #pace(outgoing: Outgoing, now: number): void {
+    if (this.#paced.length > 0 || !this.#affords(outgoing, now)) {
+      this.#paced.push(outgoing);
+      if (this.#paced.length === 1) {
+        this.#output.report({ type: "slow", waiting: 1, rate: this.#rate });
+      }
+      return;
+    }
+    this.#push(outgoing, now);
     this.#streams.flush(now);
+  }
+
+  /** Sends what the allowance lets through now. */
+  #release(now: number): void {
+    while (this.#paced.length > 0 && this.#affords(this.#paced[0], now)) {
+      this.#push(this.#paced.shift()!, now);
+    }
+    this.#streams.flush(now);
+  }
+
+  #affords(outgoing: Outgoing, now: number): boolean {
+    const completes = !("more" in outgoing.body && outgoing.body.more);
+    return !completes || (this.#allowance?.take(now) ?? true);
+  }
+
+  #push(outgoing: Outgoing, now: number): void {
+    const n = this.#streams.push(outgoing);
+    if (outgoing.body.type !== "leave") return;
+    this.#leaveN = n;
+    // What waited for the room's rate has been sent: the wait for its acknowledgement starts now.
+    this.#leaveBy = Math.max(this.#leaveBy ?? 0, now + this.#leaveTimeout);
   }
 
   #pushLeave(now: number): void {
-    this.#leaveN = this.#streams.push({ body: { type: "leave" } });
-    this.#streams.flush(now);
+    this.#pace({ body: { type: "leave" } }, now);
   }
 
-  #deliver(part: ServerEvent): void {
+  #deliver(part: ServerEvent, now: number): void {
     let event;
     try {
       event = this.#streams.assemble(part);
@@ -483,6 +553,7 @@ export class Session implements Machine<SessionEvent> {
     }
     if ("id" in event && event.id !== undefined) this.#outbox.seen(event.id);
     this.#roster.apply(event);
+    if (event.type === "teacher" && !event.history) this.#teacher(event, now);
     if (event.type === "members" && event.roster) return; // sent unasked, for the list only
     this.#output.report(event);
   }
@@ -494,6 +565,15 @@ export class Session implements Machine<SessionEvent> {
     this.#close("refused");
   }
 
+  /** What the teacher changed that the session itself must follow. */
+  #teacher(event: Extract<ServerEvent, { type: "teacher" }>, now: number): void {
+    if (event.action === "topic") this.#topic = event.text ?? "";
+    if (event.action === "slow" && event.rate !== undefined && event.rate > 0) {
+      this.#rate = event.rate;
+      this.#allowance?.set(event.rate, Math.max(1, Math.round(event.rate * 4)), now);
+    }
+  }
+
   #welcome(frame: Extract<ServerFrame, { type: "welcome" }>, now: number): void {
     const envelope = this.#handshake.welcome(frame);
     if (envelope === undefined) {
@@ -502,6 +582,11 @@ export class Session implements Machine<SessionEvent> {
     }
     this.#envelope = envelope;
     this.#seqLimit = frame.seq;
+    // The room's rate: the allowance carries over a reconnect, as the server's does.
+    this.#rate = frame.rate;
+    this.#topic = frame.topic ?? "";
+    if (this.#allowance) this.#allowance.set(frame.rate, frame.burst, now);
+    else this.#allowance = new TokenBucket(frame.rate, frame.burst, now);
     this.#state = "connected";
     this.#nick = frame.nick;
     this.#room = frame.room;
@@ -519,8 +604,9 @@ export class Session implements Machine<SessionEvent> {
       reconnected: this.#everConnected,
     });
     this.#everConnected = true;
-    for (const outgoing of this.#queue) this.#streams.push(outgoing);
+    const queued = this.#queue;
     this.#queue = [];
+    for (const outgoing of queued) this.#pace(outgoing, now);
     if (this.#leaveBy !== undefined) {
       this.#leaveBy = Math.max(this.#leaveBy, now + this.#leaveTimeout);
       this.#pushLeave(now);
@@ -541,16 +627,23 @@ export class Session implements Machine<SessionEvent> {
   #reconnect(reason: string, now: number): void {
     if (this.#state !== "connected") return;
     if (this.#leaveBy !== undefined) return this.#close("left");
-    this.#queue = [...this.#outbox.carryOver(this.#streams.drain(), now), ...this.#queue];
+    const carried = this.#outbox.carryOver(this.#streams.drain(), now);
+    this.#queue = [
+      ...carried,
+      ...this.#paced.filter((o) => o.body.type !== "leave"),
+      ...this.#queue,
+    ];
+    this.#paced = [];
     this.#state = "reconnecting";
     this.#output.report({ type: "reconnecting", reason });
     this.#startJoin(now);
   }
 
-  #close(why: "left" | "refused" | "unreachable"): void {
+  #close(why: "left" | "refused" | "unreachable" | "removed"): void {
     this.#outbox.abandon(why === "left" ? "still unacknowledged on leaving" : why);
     this.#streams.drain();
     this.#queue = [];
+    this.#paced = [];
     this.#state = "closed";
     if (why === "left") this.#output.report({ type: "left", ...this.counters });
   }

@@ -24,8 +24,8 @@ export interface StreamOptions {
   minRto?: number;
   /** Upper bound of the retransmission timeout; caps backoff so recovery stays quick on a LAN, in ms. @default {500} */
   maxRto?: number;
-  /** Counters to add this stream's first transmissions and retransmissions to (shared by many streams). */
-  counters?: StreamCounters;
+  /** Counters to add this stream's first transmissions and retransmissions to (each may be shared by many streams). */
+  counters?: StreamCounters | StreamCounters[];
 }
 
 /** Transmission counters, for statistics. */
@@ -73,7 +73,7 @@ export class StreamSender<T> {
   #rto: number;
   #srtt: number | undefined;
   #rttvar = 0;
-  #counters: StreamCounters;
+  #counters: StreamCounters[];
   /** Cached earliest retransmission time (Infinity: none); `undefined` when it must be recomputed. */
   #nextDue: number | undefined;
   /** Congestion window, in payloads; fractional while growing slowly. */
@@ -89,7 +89,7 @@ export class StreamSender<T> {
    */
   constructor(options: StreamOptions = {}) {
     const { window = 64, initialRto = 200, minRto = 30, maxRto = 500 } = options;
-    this.#counters = options.counters ?? { sent: 0, retransmitted: 0 };
+    this.#counters = [options.counters ?? { sent: 0, retransmitted: 0 }].flat();
     if (!(window >= 1)) {
       throw new RangeError(
         `Cannot create stream as 'window' must be at least 1: current value is ${window}`,
@@ -143,7 +143,7 @@ export class StreamSender<T> {
           entry.sentAt = now;
           entry.tries++;
           entry.lost = false;
-          this.#counters.retransmitted++;
+          for (const counters of this.#counters) counters.retransmitted++;
           out.push([n, entry.payload]);
         }
       }
@@ -156,7 +156,7 @@ export class StreamSender<T> {
       if (entry === undefined) continue;
       entry.sentAt = entry.firstSentAt = now;
       entry.tries = 1;
-      this.#counters.sent++;
+      for (const counters of this.#counters) counters.sent++;
       out.push([n, entry.payload]);
       if (this.#nextDue !== undefined) this.#nextDue = Math.min(this.#nextDue, this.#due(entry));
     }
@@ -329,6 +329,16 @@ export class StreamReceiver<T> {
   /** The highest number delivered so far: everything up to it has arrived. */
   get delivered(): number {
     return this.#delivered;
+  }
+
+  /**
+   * Whether payload `n` has arrived already (delivered, or held for a gap).
+   *
+   * @param n A stream number.
+   * @returns `true` for a number seen before.
+   */
+  holds(n: number): boolean {
+    return n <= this.#delivered || this.#buffer.has(n);
   }
 
   /**

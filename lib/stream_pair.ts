@@ -129,6 +129,16 @@ export class StreamPair<Out, In extends object> {
   }
 
   /**
+   * Whether incoming payload `n` has arrived already.
+   *
+   * @param n A stream number.
+   * @returns `true` for a duplicate.
+   */
+  holds(n: number): boolean {
+    return this.#in.holds(n);
+  }
+
+  /**
    * Joins the parts of a long payload, in stream order.
    *
    * @param part The next part.

@@ -1,13 +1,16 @@
 /**
  * Bursts through the real programs on loopback: the protocol's window paces
  * them, so nothing depends on the kernel's receive buffer absorbing a burst.
+ * The room's rate is raised (`--rate 1000`): these test delivery, not pacing.
  */
+
+const FAST = ["--rate", "1000", "--max-per-ip", "0"];
 
 import { deepEqual, equal } from "node:assert/strict";
 import { type Program, startClient, startServer, stopAll } from "./process.ts";
 
 Deno.test("one client pasting 1,000 lines: all arrive complete and in order", async () => {
-  const { server, port } = await startServer();
+  const { server, port } = await startServer(FAST);
   let paster, reader;
   try {
     reader = await startClient(port, "reader");
@@ -27,7 +30,7 @@ Deno.test("one client pasting 1,000 lines: all arrive complete and in order", as
 });
 
 Deno.test("10 clients sending 200 messages each at once: every member gets all 2,000 in one order", async () => {
-  const { server, port } = await startServer();
+  const { server, port } = await startServer(FAST);
   const clients: Program[] = [];
   try {
     for (let i = 0; i < 10; i++) clients.push(await startClient(port, `c${i}`));

@@ -30,9 +30,14 @@ Deno.test({
       for (const host of lan.hosts) {
         await lan.inputRule(host, `meta l4proto udp numgen random mod 100 < ${LOSS} drop`);
       }
-      server = new Program("server.ts", ["--port", "9999", "--name", "lossy lan"], {
-        netns: serverHost.ns,
-      });
+      // The room's rate raised: this measures recovery from loss, not pacing.
+      server = new Program(
+        "server.ts",
+        ["--port", "9999", "--name", "lossy lan", "--rate", "1000"],
+        {
+          netns: serverHost.ns,
+        },
+      );
       await server.waitForLine("listening on");
       for (const [i, host] of clientHosts.entries()) {
         const client = new Program(

@@ -20,6 +20,8 @@ export interface ProgramOptions {
   netns?: string;
   /** Deno's flags, for a script that is not one of the two programs. */
   deno?: string[];
+  /** Run it at the lowest CPU priority (a flooder that must not starve what it floods on a shared machine). */
+  nice?: boolean;
 }
 
 /** A running program whose output is collected. */
@@ -39,7 +41,8 @@ export class Program {
       script,
       ...args,
     ];
-    const argv = options.netns ? ["ip", "netns", "exec", options.netns, ...command] : command;
+    const niced = options.nice ? ["nice", "-n", "19", ...command] : command;
+    const argv = options.netns ? ["ip", "netns", "exec", options.netns, ...niced] : niced;
     this.#child = new Deno.Command(argv[0], {
       args: argv.slice(1),
       cwd: ROOT,

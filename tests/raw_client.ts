@@ -75,6 +75,15 @@ export class RawClient {
     );
   }
 
+  /**
+   * Sends a datagram as it is (a flood test's own frames).
+   *
+   * @param data The datagram.
+   */
+  async send(data: Uint8Array): Promise<void> {
+    await this.#sendRaw(data);
+  }
+
   /** Waits for a frame matching `predicate`, failing after `ms`. */
   async waitFor(
     predicate: (frame: Record<string, unknown>) => boolean,

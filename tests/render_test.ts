@@ -171,3 +171,17 @@ Deno.test("ChatView colours nicknames stably, marks mine, highlights mentions an
   view.apply({ type: "delivered", id: 1 }, "alice", 0);
   equal(view.lines().length, 3);
 });
+
+Deno.test("parseKeys() marks a bracketed paste, and a message's own lines stay lines on screen", () => {
+  deepEqual(parseKeys("\x1b[200~a\rb\x1b[201~").map((k) => k.type), [
+    "paste-start",
+    "text",
+    "enter",
+    "text",
+    "paste-end",
+  ]);
+  const rows = wrapLine([{ text: "one\ntwo" }], 40, 4);
+  deepEqual(rows.map((row) => row.map((s) => s.text).join("")), ["one", "    two"]);
+  const event = { type: "msg", seq: 1, from: "bob", text: "one\ntwo\x1b", time: 0 } as const;
+  equal(describeEvent(event, "alice"), `<bob> one\n${" ".repeat(11)}two␛`);
+});

@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Address, Transmit } from "../lib/address.ts";
-import { encodePadded } from "../lib/frame.ts";
+import { encodePadded, type RoomEvent } from "../lib/frame.ts";
 import { Room, type RoomLogEntry } from "../lib/room.ts";
 import { ACK_DELAY } from "../lib/stream.ts";
 
@@ -363,24 +363,68 @@ Deno.test("Room relays a message id only once, however often it is resent", () =
 });
 
 Deno.test("Room removes a member that stops acknowledging once its backlog overflows; the rest stay", () => {
-  const room = new Room({ maxBacklog: 50 });
+  const room = new Room({ maxBacklog: 50, rate: 1000 });
   join(room, "reader", 1);
   join(room, "stuck", 2);
   drain(room);
   const heard: Json[] = [];
-  for (let n = 1; n <= 60; n++) {
-    send(room, 1, { type: "msg", n, text: `m${n}` }, n);
-    // The reader acknowledges everything it gets; "stuck" never does.
+  for (let n = 1; n <= 80; n++) {
+    // A message every 100 ms: the backlog passes 50 early, but "stuck" goes only after 5 s of
+    // acknowledging nothing; the reader acknowledges everything it gets.
+    send(room, 1, { type: "msg", n, text: `m${n}` }, n * 100);
     const got = events(drain(room), 1);
     heard.push(...got);
     if (got.length > 0) {
-      send(room, 1, { type: "ack", n: got.at(-1)!.n as number, sack: [] }, n);
+      send(room, 1, { type: "ack", n: got.at(-1)!.n as number, sack: [] }, n * 100);
     }
+    if (n === 45) deepEqual(room.members, ["reader", "stuck"], "not yet: only 4.5 s of silence");
   }
   deepEqual(room.members, ["reader"]);
   const leaves = heard.filter((e) => e.type === "leave").map((e) => [e.nick, e.reason]);
   deepEqual(leaves, [["stuck", "overload"]]);
-  equal(heard.filter((e) => e.type === "msg").length, 60, "the reader lost nothing");
+  equal(heard.filter((e) => e.type === "msg").length, 80, "the reader lost nothing");
+});
+
+Deno.test("Room keeps a slow reader that keeps acknowledging, even far behind a busy room", () => {
+  const room = new Room({ maxBacklog: 20, rate: 1000 });
+  join(room, "talker", 1);
+  join(room, "slow", 2);
+  drain(room);
+  for (let n = 1; n <= 60; n++) {
+    send(room, 1, { type: "msg", n, text: `m${n}` }, n * 200);
+    const out = drain(room);
+    const mine = events(out, 1);
+    if (mine.length > 0) {
+      send(room, 1, { type: "ack", n: mine.at(-1)!.n as number, sack: [] }, n * 200);
+    }
+    const got = events(out, 2);
+    // It acknowledges one frame at a time, so its backlog stays above 20…
+    if (got.length > 0) send(room, 2, { type: "ack", n: got[0].n as number, sack: [] }, n * 200);
+  }
+  deepEqual(room.members, ["slow", "talker"], "…but it is making progress: it stays");
+});
+
+Deno.test("Room takes at most a few members from one IP address", () => {
+  const room = new Room({ maxPerIp: 2 });
+  join(room, "a", 1);
+  join(room, "b", 2);
+  join(room, "c", 3);
+  const refused = (drain(room).get(3) as Json[]).find((f) => f.type === "refused")!;
+  deepEqual([refused.code, refused.reason], [
+    "address-full",
+    "10.0.0.2 already has 2 members in this room",
+  ]);
+  deepEqual(room.members, ["a", "b"]);
+});
+
+Deno.test("Room drops a flood from one source unread, beyond its datagram budget", () => {
+  const room = new Room({ rate: 5 }); // 300 datagrams a second, after a burst of 600
+  join(room, "alice", 1);
+  drain(room);
+  for (let i = 0; i < 5000; i++) room.receive(encoder.encode("{garbage"), at(66), 1);
+  equal(room.stats.overBudget, 5000 - 600);
+  send(room, 1, { type: "msg", n: 1, text: "still heard" }, 2);
+  ok(log(room).some((e) => e.event.type === "msg"));
 });
 
 Deno.test("Room refuses joins beyond its size with room-full, for v1 and legacy alike", () => {
@@ -397,4 +441,138 @@ Deno.test("Room refuses joins beyond its size with room-full, for v1 and legacy 
   send(room, 2, { type: "leave", n: 1 }, 2);
   join(room, "cat", 3, 3);
   deepEqual(room.members, ["ann", "cat"]);
+});
+
+Deno.test("Room takes a member's requests only at its rate: a flooder's extra frames are not acknowledged", () => {
+  const room = new Room({ rate: 5 });
+  join(room, "flood", 1);
+  join(room, "alice", 2);
+  drain(room);
+  const relayed = () => log(room).map((e) => e.event).filter((e) => e.type === "msg");
+  const spam = (events: ReturnType<typeof relayed>) =>
+    events.filter((e) => "text" in e && e.text.startsWith("spam")).length;
+  for (let n = 1; n <= 100; n++) send(room, 1, { type: "msg", n, text: `spam ${n}` }, 1000);
+  send(room, 2, { type: "msg", n: 1, text: "honest" }, 1000);
+  room.tick(1000 + ACK_DELAY);
+  const acks =
+    (room.poll().transmits.filter((t) => t.to.port === 1).map((t) =>
+      JSON.parse(decoder.decode(t.data)) as Json
+    )).filter((f) => f.type === "ack").map((f) => f.n as number);
+  equal(Math.max(...acks), 20, "only what was taken is acknowledged");
+  // (the log entries were taken by that poll: count from the stats and a second round)
+  equal(room.stats.rateLimited, 80);
+  for (let n = 21; n <= 100; n++) send(room, 1, { type: "msg", n, text: `spam ${n}` }, 2000);
+  send(room, 2, { type: "msg", n: 2, text: "still honest" }, 2000);
+  const later = relayed();
+  equal(spam(later), 5, "a second later, five more: its rate, not thousands");
+  ok(later.some((e) => "text" in e && e.text === "still honest"), "the others are not held up");
+});
+
+Deno.test("Room drops a legacy member's lines over its rate and tells it, at most every few seconds", () => {
+  const room = new Room({ rate: 5 });
+  join(room, "alice", 1);
+  legacyJoin(room, 7, 0);
+  drain(room);
+  for (let i = 0; i < 40; i++) room.receive(encoder.encode(`line ${i}\n`), at(7), 100);
+  const out = drain(room);
+  equal(events(out, 1).filter((e) => e.type === "msg").length, 20);
+  deepEqual(out.get(7), [
+    "* slow down: the room takes 5 lines a second; lines over that are dropped\n",
+  ]);
+  for (let i = 0; i < 40; i++) room.receive(encoder.encode(`again ${i}\n`), at(7), 1100);
+  equal(drain(room).get(7), undefined, "not told again within 5 s");
+});
+
+Deno.test("Room: the teacher kicks a member; it is told why, the others see it, and it stays out", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  drain(room);
+  room.teacher.kick("bob", "spam", 10);
+  let out = drain(room);
+  const removed = (out.get(2) as Json[]).find((f) => f.type === "removed")!;
+  deepEqual([removed.action, removed.text, removed.token], ["kick", "spam", tokens.get(2)]);
+  const seen = events(out, 1).find((e) => e.type === "teacher")!;
+  deepEqual([seen.action, seen.nick, seen.text], ["kick", "bob", "spam"]);
+  deepEqual(room.members, ["alice"]);
+  // bob did not hear it and keeps sending: he is told again, not let back in by his old session.
+  send(room, 2, { type: "ping", t: 1 }, 20);
+  out = drain(room);
+  ok((out.get(2) as Json[]).some((f) => f.type === "removed"));
+  deepEqual(room.members, ["alice"]);
+});
+
+Deno.test("Room: a ban keeps the IP address out under any nickname, until it is lifted", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  drain(room);
+  equal(room.teacher.ban("bob", 5, "cheating", 0), "10.0.0.2");
+  deepEqual(room.members, [], "everyone at that address is removed");
+  drain(room);
+  join(room, "robert", 3, 1000);
+  const refused = (drain(room).get(3) as Json[]).find((f) => f.type === "refused")!;
+  deepEqual([refused.code, refused.reason], [
+    "banned",
+    "You are banned from this room for 5 more minutes",
+  ]);
+  room.teacher.unban("10.0.0.2", 2000);
+  join(room, "robert", 3, 2000);
+  deepEqual(room.members, ["robert"]);
+  join(room, "later", 4, 6 * 60_000);
+  deepEqual(room.members, ["later", "robert"]);
+});
+
+Deno.test("Room: a muted member's messages are refused with a notice to it alone", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  room.teacher.mute("bob", true, 0);
+  drain(room);
+  send(room, 2, { type: "msg", n: 1, text: "can you hear me?" }, 1);
+  const out = drain(room);
+  const notice = events(out, 2).find((e) => e.type === "error")!;
+  deepEqual([notice.code, notice.message], [
+    "muted",
+    "You are muted by the teacher: your messages are not sent",
+  ]);
+  equal(events(out, 1).filter((e) => e.type === "msg").length, 0);
+  room.teacher.mute("bob", false, 2);
+  send(room, 2, { type: "msg", n: 2, text: "now?" }, 3);
+  ok(events(drain(room), 1).some((e) => e.type === "msg" && e.text === "now?"));
+});
+
+Deno.test("Room: /say reaches legacy members too; the topic and the rate reach joiners", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  legacyJoin(room, 7, 0);
+  drain(room);
+  room.teacher.say("quiz in five minutes", 1);
+  room.teacher.setTopic("Networks 101: UDP", 2);
+  room.teacher.setRate(2, 3);
+  const out = drain(room);
+  equal((out.get(7) as string[])[0], "*** teacher: quiz in five minutes\n");
+  deepEqual(events(out, 1).map((e) => e.action), ["say", "topic", "slow"]);
+  join(room, "bob", 2, 4);
+  const welcome = (drain(room).get(2) as Json[]).find((f) => f.type === "welcome")!;
+  deepEqual([welcome.topic, welcome.rate, welcome.burst], ["Networks 101: UDP", 2, 8]);
+});
+
+Deno.test("Room restores the topic, the rate and bans from its transcript", () => {
+  const room = new Room();
+  join(room, "bob", 2);
+  room.teacher.ban("bob", undefined, undefined, 0);
+  room.teacher.setTopic("after the restart", 1);
+  room.teacher.setRate(3, 2);
+  const entries = log(room).filter((e) => "seq" in e.event).map((e) => ({
+    event: e.event as RoomEvent,
+    ...(e.scope ? { scope: e.scope } : {}),
+  }));
+  const restarted = new Room();
+  restarted.restore(entries, 10);
+  equal(restarted.topic, "after the restart");
+  equal(restarted.rate, 3);
+  join(restarted, "sneaky", 5, 20);
+  const refused = (drain(restarted).get(5) as Json[]).find((f) => f.type === "refused")!;
+  equal(refused.code, "banned");
 });

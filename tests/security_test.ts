@@ -118,6 +118,8 @@ Deno.test({
       forger.send(loopback(port), to, event(401, 2 ** 53 - 1)); // seq poison
       forger.send(loopback(port), to, event(402, 2 ** 53 - 1).replace(`,"token":"${token}"`, ""));
       forger.send(loopback(port), to, encodeFrame({ type: "closing", token }));
+      const removed = { type: "removed" as const, token, action: "ban", text: "forged" };
+      forger.send(loopback(port), to, encodeFrame(removed));
       forger.send(loopback(port), to, '{"udpchat":2,"type":"closing"}');
       forger.send(
         loopback(port),
@@ -136,6 +138,7 @@ Deno.test({
       ok(!alice.messages().some((m) => m.from === "teacher"), "no fake teacher");
       equal(ofType(alice, "reconnecting").length, 0, "no reconnect forced");
       equal(ofType(alice, "refused").length, 0);
+      equal(ofType(alice, "removed").length, 0, "only the teacher removes, and only for real");
       await alice.type("still here");
       await bob.waitFor((c) => c.messages().some((m) => m.text === "still here"));
     }),

@@ -68,7 +68,8 @@ Deno.test("Session leaves only after the server acknowledged everything sent", (
   ok(net.run(connected(net)));
   for (let i = 0; i < 100; i++) net.act(alice, (s, now) => s.say(`line ${i}`, now));
   net.act(alice, (s, now) => s.leave(now));
-  ok(net.run(() => alice.session.state === "closed", 10_000));
+  // 100 messages at the room's 5 a second take about 16 s: paced, not late.
+  ok(net.run(() => alice.session.state === "closed", 30_000));
   equal(count(alice, "delivered"), 100);
   equal(alice.events.at(-1)?.type, "left");
   ok(net.run(() => bob.events.some((e) => e.type === "leave"), 10_000));
@@ -250,4 +251,20 @@ Deno.test("Room with a password seals every frame after welcome and refuses plai
     net.outside.map(({ data }) => new TextDecoder().decode(data)),
     ['* udpchat "udpchat" needs a password: join with the udpchat client\n'],
   );
+});
+
+Deno.test("Session paces a burst to the room's rate: nothing lost, nothing reordered, nothing refused", () => {
+  const net = new SimNet({ seed: 14, loss: 0.1, delay: [1, 5], room: { rate: 5 } });
+  const [alice, bob] = [net.join("alice"), net.join("bob")];
+  ok(net.run(connected(net)));
+  const start = net.now;
+  for (let i = 0; i < 60; i++) net.act(alice, (s, now) => s.say(`line ${i}`, now));
+  equal(alice.session.waiting, 40, "a burst of 20 goes at once, the rest wait");
+  deepEqual(alice.events.filter((e) => e.type === "slow"), [{ type: "slow", waiting: 1, rate: 5 }]);
+  ok(net.run(() => messages(bob).length === 60, 60_000));
+  const order = messages(bob).map((line) => Number(line.split("line ")[1]));
+  deepEqual(order, [...order].sort((a, b) => a - b));
+  ok(net.now - start >= 7_000, `paced over ${net.now - start} ms, not sent at once`);
+  equal(net.room.stats.rateLimited, 0, "an honest client is never refused");
+  equal(count(alice, "failed"), 0);
 });

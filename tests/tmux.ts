@@ -56,6 +56,12 @@ export class Terminal {
     await tmux("send-keys", "-t", this.name, "-l", text);
   }
 
+  /** Pastes text as a terminal does: bracketed, if the program asked for it. */
+  async paste(text: string): Promise<void> {
+    await tmux("set-buffer", "-b", this.name, text);
+    await tmux("paste-buffer", "-p", "-d", "-b", this.name, "-t", this.name);
+  }
+
   /** Presses keys by tmux name (`Enter`, `C-c`, `BSpace`, `Left`, `PageUp`, …). */
   async keys(...keys: string[]): Promise<void> {
     for (const key of keys) await tmux("send-keys", "-t", this.name, key);

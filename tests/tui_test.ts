@@ -3,7 +3,7 @@
  */
 
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { type Program, startClient, startServer, stopAll } from "./process.ts";
+import { freePort, type Program, startClient, startServer, stopAll } from "./process.ts";
 import { hasTmux, Terminal } from "./tmux.ts";
 
 const skip = !(await hasTmux());
@@ -195,4 +195,56 @@ Deno.test({
       await terminal.close();
     }
   },
+});
+
+Deno.test({
+  name:
+    "tui: the teacher kicks bob at the server's console; bob's screen says why, and he stays out",
+  ignore: skip,
+  fn: async () => {
+    const port = freePort();
+    const teacher = await Terminal.open(100, 12);
+    const bob = await Terminal.open(80, 12);
+    try {
+      const server = "deno run --allow-net --allow-read --allow-write server.ts";
+      await teacher.type(
+        `cd ${Deno.cwd()} && ${server} --host 127.0.0.1 --port ${port} --no-discovery`,
+      );
+      await teacher.keys("Enter");
+      await teacher.waitForText("listening on");
+      await bob.type(`cd ${Deno.cwd()} && ${CLIENT} 127.0.0.1:${port} --nick bob; echo "exit $?"`);
+      await bob.keys("Enter");
+      await bob.waitForText("bob>");
+      await teacher.type("/say welcome, class");
+      await teacher.keys("Enter");
+      await bob.waitForText("*** teacher: welcome, class");
+      await teacher.type("/kick bob spam");
+      await teacher.keys("Enter");
+      await bob.waitForText("you were removed by the teacher: spam");
+      await bob.waitForText("exit 5");
+      await teacher.waitForText("<-- bob was removed by the teacher: spam");
+      // He does not come back by himself.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      ok(!(await teacher.screen()).join("\n").includes("--> bob joined\n"), "no rejoin");
+      equal((await teacher.screen()).filter((row) => row.includes("--> bob joined")).length, 1);
+    } finally {
+      await bob.close();
+      await teacher.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "tui: a pasted block of lines goes as one message, its lines kept",
+  ignore: skip,
+  fn: () =>
+    chat(async (terminal, bob) => {
+      await terminal.paste("for i in range(3):\n    print(i)\nprint('done')");
+      ok(input(await terminal.screen()).includes("↵"), "the paste waits in the input line");
+      await terminal.keys("Enter");
+      await bob.waitFor((c) => c.messages().some((m) => m.from === "alice"));
+      const pasted = bob.messages().filter((m) => m.from === "alice");
+      deepEqual(pasted.map((m) => m.text), ["for i in range(3):\n    print(i)\nprint('done')"]);
+      await terminal.waitForText("    print(i)");
+    }),
 });

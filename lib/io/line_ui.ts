@@ -8,18 +8,8 @@
 
 import { clock, describeEvent, jsonLine } from "../format.ts";
 import type { SessionEvent } from "../session.ts";
+import { stdinLines } from "./stdin.ts";
 import type { ChatControl, ChatUi } from "./ui.ts";
-
-/** Yields stdin line by line, without line endings. */
-async function* stdinLines(): AsyncGenerator<string> {
-  let rest = "";
-  for await (const chunk of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-    const lines = (rest + chunk).split("\n");
-    rest = lines.pop()!;
-    for (const line of lines) yield line.replace(/\r$/, "");
-  }
-  if (rest !== "") yield rest;
-}
 
 /** Line-mode user interface. */
 export class LineUi implements ChatUi {

@@ -12,10 +12,12 @@ import { LineEditor } from "../editor.ts";
 import { parseKeys } from "../keys.ts";
 import { renderScreen } from "../render.ts";
 import type { SessionEvent } from "../session.ts";
+import { sanitize } from "../sanitize.ts";
 import type { ChatControl, ChatUi } from "./ui.ts";
 
-const ENTER = "\x1b[?1049h\x1b[H\x1b[2J";
-const LEAVE = "\x1b[?25h\x1b[?1049l";
+// The alternate screen, and bracketed paste: a pasted block arrives marked, so it goes as one message.
+const ENTER = "\x1b[?1049h\x1b[?2004h\x1b[H\x1b[2J";
+const LEAVE = "\x1b[?2004l\x1b[?25h\x1b[?1049l";
 
 /** Settings of a {@linkcode Tui}. */
 export interface TuiOptions {
@@ -37,6 +39,7 @@ export class Tui implements ChatUi {
   #maxScroll = 0;
   #leaving = false;
   #active = false;
+  #pasting = false;
   #drawTimer: ReturnType<typeof setTimeout> | undefined;
   #onResize = () => this.#resize();
   #onHangup = () => this.#leave();
@@ -100,7 +103,12 @@ export class Tui implements ChatUi {
 
   #key(key: ReturnType<typeof parseKeys>[number]): void {
     switch (key.type) {
+      case "paste-start":
+      case "paste-end":
+        this.#pasting = key.type === "paste-start";
+        return;
       case "enter": {
+        if (this.#pasting) return this.#editor.apply({ type: "text", text: "\n" });
         const line = this.#editor.submit();
         if (this.#leaving) return;
         const result = this.#control.submit(line);
@@ -162,10 +170,12 @@ export class Tui implements ChatUi {
     const parts = [
       "udpchat",
       session.room || "…",
+      ...(session.topic ? [`“${sanitize(session.topic)}”`] : []),
       this.#options.server,
       members === 1 ? "1 member" : `${members || "?"} members`,
       state,
     ];
+    if (session.waiting > 0) parts.push(`slow down: ${session.waiting} waiting`);
     if (this.#scroll > 0) parts.push("↑ scrolled (PgDn)");
     if (session.rtt !== undefined) parts.push(`rtt ${Math.round(session.rtt)} ms`);
     return ` ${parts.join(" · ")} `;

@@ -22,6 +22,10 @@ export interface SessionView {
   readonly rtt: number | undefined;
   /** The room's members, in alphabetical order. */
   readonly members: readonly string[];
+  /** Requests held back by the room's rate, waiting to be sent. */
+  readonly waiting: number;
+  /** The room's topic ("" for none). */
+  readonly topic: string;
 }
 
 /** What a user interface may do. */
