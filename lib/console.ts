@@ -118,7 +118,7 @@ function who(room: Room): string[] {
         `  ${m.nick}`,
         m.address,
         `since ${clock(m.since)}`,
-        `${m.said} messages`,
+        m.said === 1 ? "1 message" : `${m.said} messages`,
         m.plainText ? "plain text" : m.rtt === undefined ? "rtt ?" : `rtt ${Math.round(m.rtt)} ms`,
         m.loss === undefined ? "" : `loss ${(m.loss * 100).toFixed(1)}%`,
         m.muted ? "MUTED" : "",
