@@ -105,6 +105,7 @@ async function main(args: string[]): Promise<number> {
       log(
         `transcript ${config.log}: ${restored.length} events restored${skipped}, continuing after #${last}`,
       );
+      for (const problem of opened.problems) log(`transcript ${config.log}: skipped ${problem}`);
     } catch (error) {
       conn.close();
       exitWith(

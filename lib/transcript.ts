@@ -22,45 +22,76 @@ export interface TranscriptEntry {
 /**
  * Reads a transcript's text.
  *
+ * The file is trusted no more than a datagram: a line is skipped, and said
+ * why in `problems`, unless it is a valid event whose `seq` follows the one
+ * before — greater, and at most one more than the lines since (a crash cuts
+ * at most the lines it was writing) — and, for the first, at most
+ * {@linkcode MAX_RESTORED_SEQ}. So an edited `"seq":1e3` cannot jump the
+ * numbering, nor 2^53−1 make every later number unusable.
+ *
  * @param text The file's contents.
- * @returns The events, oldest first, with their scopes; the epoch from the header, if any; and
- *   how many lines were not valid events (e.g. cut short by a crash), which
- *   are skipped.
+ * @returns The events, oldest first, with their scopes; the epoch from the header, if any; how
+ *   many lines were skipped; and why, for the first {@linkcode MAX_PROBLEMS} of them.
  *
  * @example Usage
  * ```ts
  * import { parseTranscript } from "./transcript.ts";
  * import { equal } from "node:assert/strict";
  *
- * const { entries, skipped } = parseTranscript('{"type":"join","seq":1,"nick":"a","time":0}\n{"type":"ms');
+ * const { entries, skipped, problems } = parseTranscript('{"type":"join","seq":1,"nick":"a","time":0}\n{"type":"ms');
  * equal(entries.length, 1);
  * equal(skipped, 1);
+ * equal(problems[0], "line 2: not a room event");
  * ```
  */
 export function parseTranscript(
   text: string,
-): { entries: TranscriptEntry[]; skipped: number; epoch?: string } {
+): { entries: TranscriptEntry[]; skipped: number; problems: string[]; epoch?: string } {
   const entries: TranscriptEntry[] = [];
+  const problems: string[] = [];
   let skipped = 0;
   let epoch: string | undefined;
-  for (const line of text.split("\n")) {
+  let last: number | undefined;
+  let gap = 1; // how far the next seq may be from `last`: 1, plus one per line skipped since
+  const skip = (number: number, reason: string) => {
+    skipped++;
+    gap++;
+    if (problems.length < MAX_PROBLEMS) problems.push(`line ${number}: ${reason}`);
+  };
+  for (const [index, line] of text.split("\n").entries()) {
     if (line.trim() === "") continue;
     const header = /^\{"udpchat":"transcript","epoch":("(?:[^"\\]|\\.)*")/.exec(line);
     if (header) {
       epoch = JSON.parse(header[1]);
       continue;
     }
+    let event: RoomEvent;
     try {
-      const event = decodeRoomEvent(line);
-      const scope = (JSON.parse(line) as { scope?: unknown }).scope;
-      entries.push(typeof scope === "string" ? { event, scope } : { event });
+      event = decodeRoomEvent(line);
     } catch (error) {
       if (!(error instanceof FrameError)) throw error;
-      skipped++;
+      skip(index + 1, "not a room event");
+      continue;
     }
+    const limit = last === undefined ? MAX_RESTORED_SEQ : last + gap;
+    if (event.seq <= (last ?? 0) || event.seq > limit) {
+      const after = last === undefined ? "" : ` after #${last}`;
+      skip(index + 1, `seq ${event.seq} out of order${after} (at most ${limit})`);
+      continue;
+    }
+    const scope = (JSON.parse(line) as { scope?: unknown }).scope;
+    entries.push(typeof scope === "string" ? { event, scope } : { event });
+    last = event.seq;
+    gap = 1;
   }
-  return { entries, skipped, ...(epoch === undefined ? {} : { epoch }) };
+  return { entries, skipped, problems, ...(epoch === undefined ? {} : { epoch }) };
 }
+
+/** The largest `seq` a transcript may start at: far beyond any class, far below 2^53. */
+export const MAX_RESTORED_SEQ = 2 ** 32;
+
+/** How many skipped lines {@linkcode parseTranscript} explains. */
+export const MAX_PROBLEMS = 5;
 
 /**
  * The header line of a new transcript.

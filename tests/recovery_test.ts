@@ -110,3 +110,41 @@ Deno.test("a 10 KB message of mixed scripts arrives intact", async () => {
     await stopAll(ann, ben, server);
   }
 });
+
+Deno.test("a server restored from an edited transcript skips the forged numbers, says so, and numbers on", async () => {
+  const { freePort } = await import("./process.ts");
+  const port = freePort();
+  const log = await Deno.makeTempFile({ suffix: ".jsonl" });
+  await Deno.writeTextFile(
+    log,
+    [
+      '{"udpchat":"transcript","epoch":"ab12","created":0}',
+      '{"type":"msg","seq":1,"from":"ann","text":"first","time":5,"id":"x-1"}',
+      '{"type":"msg","seq":9007199254740991,"from":"eve","text":"the end of numbers","time":6}',
+      '{"type":"msg","seq":2,"from":"ann","text":"second","time":7,"id":"x-2"}',
+      "",
+    ].join("\n"),
+  );
+  let server, ann;
+  try {
+    server = await serverOn(port, ["--log", log]);
+    ok(
+      server.lines.some((line) =>
+        /2 events restored \(1 damaged lines skipped\), continuing after #2/.test(line)
+      ) &&
+        server.lines.some((line) =>
+          /skipped line 3: seq 9007199254740991 out of order after #1/.test(line)
+        ),
+      server.lines.join("\n"),
+    );
+    ann = await startClient(port, "ann");
+    await ann.type("third");
+    await ann.waitFor((c) => c.transcript().some((m) => m.endsWith(" third")));
+    const seen = ann.json().filter((e) => e.type === "message" || e.type === "join")
+      .map((e) => [e.seq, e.text ?? `${e.nick} joined`]);
+    deepEqual(seen, [[1, "first"], [2, "second"], [3, "ann joined"], [4, "third"]]);
+  } finally {
+    await stopAll(ann, server);
+    await Deno.remove(log);
+  }
+});

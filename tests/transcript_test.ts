@@ -15,6 +15,38 @@ Deno.test("parseTranscript() reads events and the epoch, skipping a line cut sho
   equal(epoch, "ab12");
 });
 
+Deno.test("parseTranscript() skips an edited seq that would jump or exhaust the numbering", () => {
+  const join = (seq: string) => `{"type":"join","seq":${seq},"nick":"ann","time":5}`;
+  const text = [
+    '{"udpchat":"transcript","epoch":"ab12","created":0}',
+    join("1"),
+    join("1e3"), // whole, but a jump
+    join("2"), // follows #1 across the skipped line
+    join("9007199254740991"),
+    join("2"), // not increasing
+    join("2.5"),
+    '{"type":"join","seq":5,"ni', // a torn line: the next may be one further
+    join("5"),
+  ].join("\n");
+  const { entries, skipped, problems } = parseTranscript(text);
+  deepEqual(entries.map((e) => e.event.seq), [1, 2, 5]);
+  equal(skipped, 5);
+  deepEqual(problems, [
+    "line 3: seq 1000 out of order after #1 (at most 2)",
+    "line 5: seq 9007199254740991 out of order after #2 (at most 3)",
+    "line 6: seq 2 out of order after #2 (at most 4)",
+    "line 7: not a room event",
+    "line 8: not a room event",
+  ]);
+});
+
+Deno.test("parseTranscript() starts from any reasonable seq, not from 2^53 - 1", () => {
+  const join = (seq: number) => `{"type":"join","seq":${seq},"nick":"ann","time":5}`;
+  deepEqual(parseTranscript(join(700)).entries.map((e) => e.event.seq), [700]);
+  equal(parseTranscript(join(2 ** 53 - 1)).entries.length, 0);
+  equal(parseTranscript(join(0)).entries.length, 0);
+});
+
 Deno.test("TranscriptFile appends events with their id scope and keeps its epoch across reopening", () => {
   const path = Deno.makeTempFileSync({ suffix: ".jsonl" });
   try {

@@ -38,7 +38,13 @@ export class TranscriptFile {
   static open(
     path: string,
     epoch: string,
-  ): { file: TranscriptFile; entries: TranscriptEntry[]; skipped: number; epoch: string } {
+  ): {
+    file: TranscriptFile;
+    entries: TranscriptEntry[];
+    skipped: number;
+    problems: string[];
+    epoch: string;
+  } {
     let text = "";
     try {
       text = Deno.readTextFileSync(path);
