@@ -42,6 +42,8 @@ async function main(args: string[]): Promise<number> {
 
   let target = config.server;
   if (target === undefined || config.list) {
+    // Discovery listens for 2 s: say so at once, so the wait is not a mystery.
+    console.error(`Looking for udpchat servers on this network for ${DISCOVERY_WINDOW / 1000} s…`);
     const servers = await findServers();
     if (config.list) {
       for (const server of servers) console.log(describeServer(server));

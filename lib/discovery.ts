@@ -46,6 +46,30 @@ export interface FoundServer {
 }
 
 /**
+ * Orders found servers for a person: by room name (case and accents aside),
+ * then by address, numerically (10.0.0.9 before 10.0.0.10), then by port.
+ *
+ * @param a A server.
+ * @param b Another.
+ * @returns Negative if `a` comes first, positive if `b` does, 0 for the same.
+ *
+ * @example Usage
+ * ```ts
+ * import { compareServers } from "./discovery.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const at = (name: string, hostname: string) => ({ name, address: { hostname, port: 9999 }, members: 0 });
+ * const sorted = [at("b", "10.0.0.1"), at("A", "10.0.0.10"), at("a", "10.0.0.9")].sort(compareServers);
+ * deepEqual(sorted.map((s) => s.address.hostname), ["10.0.0.9", "10.0.0.10", "10.0.0.1"]);
+ * ```
+ */
+export function compareServers(a: FoundServer, b: FoundServer): number {
+  return a.name.localeCompare(b.name, undefined, { sensitivity: "base" }) ||
+    a.address.hostname.localeCompare(b.address.hostname, undefined, { numeric: true }) ||
+    a.address.port - b.address.port;
+}
+
+/**
  * Encodes a probe, padded to {@linkcode PROBE_SIZE} bytes.
  *
  * @param nonce A random token the replies must echo.
@@ -212,9 +236,13 @@ export class ServerFinder implements Machine<FoundServer> {
     return now >= this.#startedAt + DISCOVERY_WINDOW;
   }
 
-  /** The servers found so far, in the order they answered. */
+  /**
+   * The servers found so far, by room name and then address (see
+   * {@linkcode compareServers}): the same list, in the same order, however
+   * the replies raced, so "Enter for 1" means the same room every time.
+   */
   get servers(): FoundServer[] {
-    return [...this.#found.values()];
+    return [...this.#found.values()].sort(compareServers);
   }
 
   /**

@@ -70,6 +70,9 @@ Deno.test({
           );
           await terminal.keys("Enter");
           const prompt = await terminal.waitForText("Join which one?");
+          const listed = prompt.filter((row) => /^\s+\d\) Room/.test(row)).map((row) => row.trim());
+          deepEqual(listed.map((row) => row.slice(0, 9)), ["1) Room A", "2) Room B", "3) Room C"]);
+          ok(prompt.some((row) => row.includes("[1-3, Enter for 1: Room A]")), prompt.join("\n"));
           const choice = prompt.find((row) => row.includes("Room C at"))!.trim()[0];
           await terminal.type(choice);
           await terminal.keys("Enter");
@@ -90,7 +93,9 @@ Deno.test({
       });
       programs.push(ann);
       await ann.waitFor((c) => c.json().some((e) => e.type === "connected"), 10_000, "ann to join");
-      match(ann.errors.join("\n"), /Found 3 servers; joining the first, Room [ABC] at /);
+      match(ann.errors.join("\n"), /^Looking for udpchat servers on this network for 2 s…$/m);
+      // Replies race; the list does not: the first by name is always Room A.
+      match(ann.errors.join("\n"), /Found 3 servers; joining the first by name, Room A at /);
     } finally {
       await stopAll(...programs);
       await lan.close();
@@ -108,6 +113,11 @@ Deno.test({
     const programs: Program[] = [];
     try {
       const lonely = new Program("client.ts", ["--nick", "ann"], { netns: h1.ns });
+      await lonely.waitFor(
+        (c) => c.errors.some((line) => line.startsWith("Looking for udpchat servers")),
+        3_000, // start-up included; the search itself takes 2 s
+        "to say at once that it is looking",
+      );
       equal((await lonely.exit(20_000)).code, 3, "gave up by itself");
       match(
         lonely.errors.join("\n"),
@@ -122,9 +132,8 @@ Deno.test({
         room.lines.some((line) => line.includes(`deno task client ${h0.ip} --nick NAME`)),
         room.lines.join("\n"),
       );
-      ok(
-        room.lines.some((line) => /firewall: allow incoming UDP on port 9999 and 9998/.test(line)),
-      );
+      // Printed just after "listening on": wait for it rather than race it.
+      await room.waitForLine("firewall: allow incoming UDP on port 9999 and 9998");
       const ann = new Program("client.ts", ["--nick", "ann", "--json"], {
         stdin: true,
         netns: h1.ns,

@@ -89,6 +89,26 @@ Deno.test("ServerFinder probes in rounds, collects each server once, ignores str
   equal(finder.deadline(), undefined);
 });
 
+Deno.test("ServerFinder lists servers by room name, then address, however the replies raced", () => {
+  const reply = (name: string) =>
+    new TextEncoder().encode(
+      JSON.stringify({ udpchat: 2, type: "server", nonce: "abc", name, port: 9999, members: 0 }),
+    );
+  const listed = (order: Array<[string, string]>) => {
+    const finder = new ServerFinder([], 0, "abc");
+    for (const [name, hostname] of order) finder.receive(reply(name), { hostname, port: 9998 }, 10);
+    return finder.servers.map((s) => `${s.name} ${s.address.hostname}`);
+  };
+  const replies: Array<[string, string]> = [
+    ["physics", "10.0.0.2"],
+    ["Chemistry", "10.0.0.10"],
+    ["chemistry", "10.0.0.9"],
+  ];
+  const expected = ["chemistry 10.0.0.9", "Chemistry 10.0.0.10", "physics 10.0.0.2"];
+  deepEqual(listed(replies), expected);
+  deepEqual(listed([...replies].reverse()), expected);
+});
+
 Deno.test("broadcastAddress() computes subnet broadcast addresses", () => {
   equal(broadcastAddress("192.168.1.20/24"), "192.168.1.255");
   equal(broadcastAddress("10.0.0.1/8"), "10.255.255.255");

@@ -28,7 +28,7 @@ function interfaceCidrs(): string[] {
  * Looks for udpchat servers on the local networks.
  *
  * @param port The discovery port to probe.
- * @returns The servers that answered, in the order they did.
+ * @returns The servers that answered, by room name and then address.
  */
 export async function findServers(port: number = DISCOVERY_PORT): Promise<FoundServer[]> {
   // 0.0.0.0, not a specific address: only such a socket may send to broadcast addresses.
@@ -73,7 +73,7 @@ export async function pickServer(
 ): Promise<FoundServer> {
   if (!interactive) {
     console.error(
-      `Found ${servers.length} servers; joining the first, ${describeServer(servers[0])}.`,
+      `Found ${servers.length} servers; joining the first by name, ${describeServer(servers[0])}.`,
     );
     return servers[0];
   }
@@ -81,7 +81,9 @@ export async function pickServer(
   servers.forEach((server, i) => console.log(`  ${i + 1}) ${describeServer(server)}`));
   for (;;) {
     await Deno.stdout.write(
-      new TextEncoder().encode(`Join which one? [1-${servers.length}, Enter for 1] `),
+      new TextEncoder().encode(
+        `Join which one? [1-${servers.length}, Enter for 1: ${sanitize(servers[0].name)}] `,
+      ),
     );
     const buffer = new Uint8Array(256);
     const read = await Deno.stdin.read(buffer);
