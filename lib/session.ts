@@ -112,7 +112,7 @@ const REJOIN_RETRY = 1000;
  */
 export class Session implements Machine<SessionEvent> {
   readonly #server: Address;
-  readonly #requested: string;
+  #requested: string;
   readonly #joinTimeout: number;
   readonly #failAfter: number;
   readonly #heartbeat: Heartbeat;
@@ -649,6 +649,8 @@ export class Session implements Machine<SessionEvent> {
   }
 
   #startJoin(now: number): void {
+    // After a /nick, a rejoin asks for the new name: "was taken" compares with what was asked.
+    this.#requested = this.#nick;
     this.#handshake.restart();
     this.#envelope = undefined;
     this.#streams.renew();

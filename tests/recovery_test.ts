@@ -19,8 +19,9 @@ Deno.test("a server killed mid-conversation and restarted on its log: clients re
     server = await serverOn(port, ["--log", log]);
     ann = await startClient(port, "ann");
     ben = await startClient(port, "ben");
-    await ann.type("one", "two", "three");
+    await ann.type("one", "two", "three", "/nick annie");
     await ben.waitFor((c) => c.transcript().length === 3);
+    await ann.waitFor((c) => c.json().some((e) => e.type === "rename" && e.nick === "annie"));
     server.kill("SIGKILL");
     await server.exit();
     await ann.type("typed during the outage");
@@ -32,7 +33,7 @@ Deno.test("a server killed mid-conversation and restarted on its log: clients re
     );
     restarted = await serverOn(port, ["--log", log]);
     ok(
-      restarted.lines.some((line) => /5 events restored, continuing after #5/.test(line)),
+      restarted.lines.some((line) => /6 events restored, continuing after #6/.test(line)),
       restarted.lines.join("\n"),
     );
     for (const client of [ann, ben]) {
@@ -40,6 +41,9 @@ Deno.test("a server killed mid-conversation and restarted on its log: clients re
       await client.waitFor((c) => c.json().filter((e) => e.type === "connected").length === 2);
     }
     deepEqual(ann.transcript(), ben.transcript());
+    // Back under the name it asked for: no "'ann' was taken".
+    const rejoined = ann.json().filter((e) => e.type === "connected").at(-1);
+    deepEqual([rejoined?.nick, rejoined?.requested], ["annie", "annie"]);
     deepEqual(ann.transcript().map((m) => m.split(" ").slice(2).join(" ")).sort(), [
       "me too",
       "one",

@@ -140,6 +140,23 @@ Deno.test("Session follows its own rename", () => {
   ok(net.run(() => alice.session.nick === "ally", 1000));
 });
 
+Deno.test("Session after /nick and a server restart asks for its new name, and does not call its old one taken", () => {
+  const net = new SimNet();
+  const bob = net.join("bob");
+  ok(net.run(connected(net)));
+  net.act(bob, (s, now) => s.rename("bobby", now));
+  ok(net.run(() => bob.session.nick === "bobby", 1000));
+  net.serverUp = false;
+  ok(net.run(() => bob.session.state === "reconnecting", 15_000));
+  net.restartRoom(new Room());
+  net.serverUp = true;
+  ok(net.run(() => bob.session.state === "connected", 5000));
+  const rejoined = bob.events.filter((e) => e.type === "connected").at(-1);
+  ok(rejoined?.type === "connected" && rejoined.reconnected);
+  equal(rejoined.nick, "bobby");
+  equal(rejoined.requested, "bobby", "nothing to say: it got the name it asked for");
+});
+
 Deno.test("Session reports a message lost in a server crash as failed, then delivers it once after the restart", () => {
   const net = new SimNet({ seed: 8 });
   const [alice, bob] = [net.join("alice"), net.join("bob")];
