@@ -152,3 +152,26 @@ Deno.test("a server restored from an edited transcript skips the forged numbers,
     await Deno.remove(log);
   }
 });
+
+Deno.test("a late joiner in line mode sees history stamped with when it was said, not when it arrived", async () => {
+  const { freePort, Program } = await import("./process.ts");
+  const { clock } = await import("../lib/format.ts");
+  const port = freePort();
+  let server, ann, late;
+  try {
+    server = await serverOn(port, []);
+    ann = await startClient(port, "ann");
+    await ann.type("said early");
+    await ann.waitFor((c) => c.transcript().length === 1);
+    const said = ann.json().find((e) => e.type === "message")!.time as number;
+    // Join in a later second than the message, so the two stamps differ.
+    await new Promise((resolve) => setTimeout(resolve, 2_000 - (Date.now() - said) % 1_000));
+    late = new Program("client.ts", [`127.0.0.1:${port}`, "--nick", "late"], { stdin: true });
+    await late.waitForLine("(earlier) <ann> said early");
+    const line = late.lines.find((l) => l.includes("(earlier) <ann> said early"))!;
+    equal(line.slice(0, 10), `[${clock(said)}]`, line);
+    ok(late.lines.some((l) => l.includes("late") && !l.startsWith(`[${clock(said)}]`)));
+  } finally {
+    await stopAll(ann, late, server);
+  }
+});

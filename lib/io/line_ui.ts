@@ -30,7 +30,8 @@ export class LineUi implements ChatUi {
   show(events: readonly SessionEvent[], now: number): void {
     for (const event of events) {
       const text = this.#json ? jsonLine(event) : describeEvent(event, this.#control.session.nick);
-      if (text !== undefined) this.#print(text, now);
+      // A room event is stamped with when it happened, not when it arrived (history, catch-up).
+      if (text !== undefined) this.#print(text, "time" in event ? event.time : now);
     }
   }
 
