@@ -44,7 +44,14 @@ async function main(args: string[]): Promise<number> {
   if (target === undefined || config.list) {
     // Discovery listens for 2 s: say so at once, so the wait is not a mystery.
     console.error(`Looking for udpchat servers on this network for ${DISCOVERY_WINDOW / 1000} s…`);
-    const servers = await findServers();
+    let servers;
+    try {
+      servers = await findServers();
+    } catch (error) {
+      const message = explainBindError(error, { hostname: "0.0.0.0", port: 0 }, "try again");
+      if (message) exitWith(PROGRAM, message, EXIT.network);
+      throw error;
+    }
     if (config.list) {
       for (const server of servers) console.log(describeServer(server));
       if (servers.length > 0) return EXIT.ok;
@@ -56,7 +63,7 @@ async function main(args: string[]): Promise<number> {
           DISCOVERY_WINDOW / 1000
         } s. Is the server running, ` +
           `on the same network as you? Its firewall must allow UDP ports ${DISCOVERY_PORT} and ${DEFAULT_PORT}. ` +
-          `Or give its address: client.ts HOST`,
+          "Or give its address after the command, as the server printed it (e.g. 192.168.1.20)",
         EXIT.network,
       );
     }

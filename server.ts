@@ -133,8 +133,10 @@ async function main(args: string[]): Promise<number> {
   if (discovery) log(`students on this network run:  deno task client   (it finds this server)`);
   const hosts = host === "0.0.0.0" ? lanAddresses() : [host];
   const withPassword = password === undefined ? "" : " --password -";
+  // With discovery the address is the fallback ("or"); without it, the only way in.
+  const byAddress = discovery ? "or, by address:" : "students run:";
   for (const address of hosts.length > 0 ? hosts : ["THIS-PC-ADDRESS"]) {
-    log(`or, by address:  deno task client ${address}${suffix} --nick NAME${withPassword}`);
+    log(`${byAddress}  deno task client ${address}${suffix} --nick NAME${withPassword}`);
   }
   if (password !== undefined) {
     log("room password set: students need it to join; every frame is encrypted");

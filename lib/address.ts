@@ -42,6 +42,26 @@ export function isIpLiteral(host: string): boolean {
 }
 
 /**
+ * Whether text is a dotted-quad IPv4 address: four numbers from 0 to 255.
+ *
+ * @param host The text.
+ * @returns `true` if it is one.
+ *
+ * @example Usage
+ * ```ts
+ * import { isIpv4 } from "./address.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(isIpv4("10.0.0.255"), true);
+ * equal(isIpv4("999.1.1.1"), false);
+ * ```
+ */
+export function isIpv4(host: string): boolean {
+  const parts = host.split(".");
+  return parts.length === 4 && parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255);
+}
+
+/**
  * An IPv4 address as a dual-stack socket reports it (`::ffff:10.0.0.5`),
  * written the usual way (`10.0.0.5`); any other host unchanged.
  *

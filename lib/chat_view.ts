@@ -80,7 +80,11 @@ export class ChatView {
    * @param error Whether it is an error.
    */
   notice(text: string, now: number, error = false): void {
-    this.#push([{ text: `[${clock(now)}] `, style: DIM }, { text, style: error ? ERROR : DIM }]);
+    const marked = MARKERS[error ? "error" : "info"] + text;
+    this.#push([{ text: `[${clock(now)}] `, style: DIM }, {
+      text: marked,
+      style: error ? ERROR : DIM,
+    }]);
   }
 
   /**

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Address } from "./address.ts";
 
 /** The version both programs print with `--version`. */
@@ -74,32 +75,94 @@ export function parsePort(text: string, what: string): number {
  *
  * @param text The argument, e.g. `30` or `2.5`.
  * @param flag The flag's name, for the message.
+ * @param min The shortest allowed, in seconds.
+ * @param max The longest allowed, in seconds (timers take at most about 24 days).
  * @returns Milliseconds.
- * @throws {UsageError} Unless it is a positive number.
+ * @throws {UsageError} Unless it is a number from `min` to `max`.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseSeconds, UsageError } from "./cli.ts";
+ * import { equal, throws } from "node:assert/strict";
+ *
+ * equal(parseSeconds("2.5", "--timeout", 1, 3600), 2500);
+ * throws(() => parseSeconds("1e-9", "--timeout", 1, 3600), UsageError);
+ * ```
  */
-export function parseSeconds(text: string, flag: string): number {
+export function parseSeconds(text: string, flag: string, min: number, max: number): number {
   const seconds = Number(text);
-  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new UsageError(`${flag} must be a number of seconds greater than 0, not '${text}'`);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds < min || seconds > max) {
+    throw new UsageError(
+      `${flag} must be a number of seconds from ${min} to ${max}, not '${text}'`,
+    );
   }
   return Math.round(seconds * 1000);
 }
 
 /**
- * Parses a whole number of at least `min`.
+ * Parses a whole number from `min` to `max`.
  *
  * @param text The argument.
  * @param flag The flag's name, for the message.
  * @param min The smallest value allowed.
+ * @param max The largest value allowed.
  * @returns The number.
- * @throws {UsageError} Unless it is a whole number of at least `min`.
+ * @throws {UsageError} Unless it is a whole number from `min` to `max`.
  */
-export function parseCount(text: string, flag: string, min = 0): number {
+export function parseCount(
+  text: string,
+  flag: string,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const count = Number(text);
-  if (!/^\d+$/.test(text) || count < min) {
-    throw new UsageError(`${flag} must be a whole number of at least ${min}, not '${text}'`);
+  if (!/^\d+$/.test(text) || count < min || count > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${flag} must be a whole number ${range}, not '${text}'`);
   }
   return count;
+}
+
+/**
+ * `node:util`'s `parseArgs`, with its errors turned into one line that says
+ * what to type: a value starting with `-` (`--port -5`) is "ambiguous" to
+ * it, and its message for an unknown flag has an unbalanced quote.
+ *
+ * @param config What `parseArgs` takes; `args` must be given.
+ * @returns What `parseArgs` returns.
+ * @throws {UsageError} On any argument it refuses.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseArgsOrExplain } from "./cli.ts";
+ * import { throws } from "node:assert/strict";
+ *
+ * const options = { port: { type: "string" as const } };
+ * throws(() => parseArgsOrExplain({ args: ["--port", "-5"], options }), /write it as --port=-5/);
+ * throws(() => parseArgsOrExplain({ args: ["--prot", "5"], options }), /^UsageError: Unknown option '--prot' \(see --help\)$/);
+ * ```
+ */
+export function parseArgsOrExplain<T extends ParseArgsConfig & { args: string[] }>(
+  config: T,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    const message = (error as Error).message;
+    const unknown = /^Unknown option '([^']*)'/.exec(message);
+    const ambiguous = /^Option '(-[^' ]+)[^']*' argument is ambiguous/.exec(message);
+    const missing = /^Option '(-[^' ]+)[^']*' argument missing/.exec(message);
+    if (unknown) throw new UsageError(`Unknown option '${unknown[1]}' (see --help)`);
+    if (ambiguous) {
+      const flag = ambiguous[1];
+      const value = config.args[config.args.indexOf(flag) + 1] ?? "";
+      throw new UsageError(
+        `${flag} ${value}: a value starting with '-' must be written ${flag}=${value} (see --help)`,
+      );
+    }
+    if (missing) throw new UsageError(`${missing[1]} needs a value (see --help)`);
+    throw new UsageError(`${message.split("\n")[0]} (see --help)`);
+  }
 }
 
 /** Where a room password comes from: given, or to be asked for on the terminal. */
@@ -141,7 +204,7 @@ export function passwordSource(
  * @param text The argument.
  * @param defaultPort The port when none is given.
  * @returns The address.
- * @throws {UsageError} If the port is not valid.
+ * @throws {UsageError} If the port is not valid, or there are colons in a way no address has.
  *
  * @example Usage
  * ```ts
@@ -159,6 +222,11 @@ export function parseHostPort(text: string, defaultPort: number): Address {
     return { hostname: bracketed[1], port };
   }
   const colons = text.split(":").length - 1;
+  if (colons > 1 && !isIpv6(text)) {
+    throw new UsageError(
+      `Server address '${text}' is not HOST, HOST:PORT or [IPV6]:PORT (see --help)`,
+    );
+  }
   if (colons === 1) {
     const [hostname, port] = text.split(":");
     if (hostname === "") throw new UsageError(`Server address '${text}' has no host`);
@@ -166,4 +234,14 @@ export function parseHostPort(text: string, defaultPort: number): Address {
   }
   if (text === "") throw new UsageError("Server address cannot be empty");
   return { hostname: text, port: defaultPort };
+}
+
+/** Whether text is shaped like an IPv6 address: hex groups, at most one `::`, an optional zone. */
+function isIpv6(text: string): boolean {
+  const [address, zone, ...rest] = text.split("%");
+  if (rest.length > 0 || zone === "") return false;
+  const groups = address.split(":");
+  const double = address.split("::").length - 1;
+  if (double > 1 || (double === 0 && groups.length !== 8) || groups.length > 8) return false;
+  return /^[0-9a-f:.]+$/i.test(address) && groups.every((g) => g.length <= 4 || g.includes("."));
 }

@@ -4,9 +4,9 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   DEFAULT_PORT,
+  parseArgsOrExplain,
   parseHostPort,
   type PasswordSource,
   passwordSource,
@@ -82,25 +82,19 @@ export function parseClientArgs(
   args: string[],
   env: (name: string) => string | undefined,
 ): ClientConfig | "help" | "version" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        nick: { type: "string" },
-        json: { type: "boolean", default: false },
-        plain: { type: "boolean", default: false },
-        list: { type: "boolean", default: false },
-        password: { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseArgsOrExplain({
+    args,
+    allowPositionals: true,
+    options: {
+      nick: { type: "string" },
+      json: { type: "boolean", default: false },
+      plain: { type: "boolean", default: false },
+      list: { type: "boolean", default: false },
+      password: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "V" },
+    },
+  });
   if (values.help) return "help";
   if (values.version) return "version";
   if (positionals.length > 1) {

@@ -13,6 +13,9 @@
 /** How long a doubted server has to answer before the client reconnects, in ms. */
 export const DOUBT_GRACE = 1000;
 
+/** The shortest idle ping interval a client accepts from a server, in ms. */
+export const MIN_PING_INTERVAL = 100;
+
 /**
  * The client's side of liveness.
  *
@@ -29,6 +32,9 @@ export const DOUBT_GRACE = 1000;
  * equal(heartbeat.lostAt(), 8100);
  * heartbeat.welcome(2000, 3000, 200); // a server that forgets us sooner
  * equal(heartbeat.lostAt(), 3200);
+ * heartbeat.welcome(0, 0, 200); // a server asking for a ping storm is not obeyed
+ * equal(heartbeat.nextPing(), 200);
+ * equal(heartbeat.lostAt(), 1200);
  * ```
  */
 export class Heartbeat {
@@ -62,8 +68,9 @@ export class Heartbeat {
    * @param now The current time in ms.
    */
   welcome(interval: number, timeout: number, now: number): void {
-    this.#interval = interval;
-    this.#lostAfter = Math.min(this.#lostAfterMost, timeout);
+    // The server's word is a wish: never ping more than 10 times a second, however asked.
+    this.#interval = Math.max(MIN_PING_INTERVAL, interval);
+    this.#lostAfter = Math.max(10 * MIN_PING_INTERVAL, Math.min(this.#lostAfterMost, timeout));
     this.#lastHeard = now;
   }
 

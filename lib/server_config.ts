@@ -4,9 +4,9 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   DEFAULT_PORT,
+  parseArgsOrExplain,
   parseCount,
   parsePort,
   parseSeconds,
@@ -18,6 +18,16 @@ import {
 import { CONSOLE_HELP } from "./console.ts";
 import { DISCOVERY_PORT } from "./discovery.ts";
 import type { RoomOptions } from "./room.ts";
+import { isIpv4 } from "./address.ts";
+
+/** Shortest and longest `--timeout`, in seconds: the idle ping is a quarter of it (at least 250 ms). */
+export const MIN_TIMEOUT = 1;
+/** Longest `--timeout`, in seconds. */
+export const MAX_TIMEOUT = 3600;
+/** Most room events `--history` may keep: each goes to every late joiner. */
+export const MAX_HISTORY = 1000;
+/** Longest `--name`, in characters: it travels in every `welcome` and discovery reply. */
+export const MAX_NAME = 64;
 
 /** `--help` text. */
 export const HELP = `udpchat server ${VERSION}: a chat room over UDP for a classroom LAN
@@ -28,11 +38,12 @@ Usage: deno task server [OPTIONS]
 Options:
   --host ADDR            address to listen on (default 0.0.0.0: every interface)
   --port PORT            UDP port (default ${DEFAULT_PORT}); clients find the server on UDP ${DISCOVERY_PORT}
-  --name NAME            room name shown to students (default "udpchat")
-  --timeout SECS         drop a client silent this long (default 30)
-  --legacy-timeout SECS  drop a plain-text (nc, tutorial) client silent this long (default 600)
-  --history N            recent room events replayed to late joiners (default 50)
-  --max-members N        most members at once (default 256)
+  --name NAME            room name shown to students (default "udpchat"; at most ${MAX_NAME} characters)
+  --timeout SECS         drop a client silent this long (default 30; ${MIN_TIMEOUT} to ${MAX_TIMEOUT})
+  --legacy-timeout SECS  drop a plain-text (nc, tutorial) client silent this long (default 600;
+                         10 to 86400)
+  --history N            recent room events replayed to late joiners (default 50; at most ${MAX_HISTORY})
+  --max-members N        most members at once (default 256; at most 10000)
   --max-per-ip N         most members from one IP address (default 8; 0 for no limit, e.g. a
                          classroom behind one NAT router)
   --rate N               messages (and other requests) a member may send per second, after a
@@ -92,36 +103,40 @@ export function parseServerArgs(
   args: string[],
   env: (name: string) => string | undefined = () => undefined,
 ): ServerConfig | "help" | "version" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        host: { type: "string", default: "0.0.0.0" },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        name: { type: "string", default: "udpchat" },
-        timeout: { type: "string", default: "30" },
-        "legacy-timeout": { type: "string", default: "600" },
-        history: { type: "string", default: "50" },
-        rate: { type: "string", default: "5" },
-        "max-members": { type: "string", default: "256" },
-        "max-per-ip": { type: "string", default: "8" },
-        log: { type: "string" },
-        "no-discovery": { type: "boolean", default: false },
-        "no-legacy": { type: "boolean", default: false },
-        password: { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see --help)`);
-  }
-  const { values } = parsed;
+  const { values } = parseArgsOrExplain({
+    args,
+    options: {
+      host: { type: "string", default: "0.0.0.0" },
+      port: { type: "string", default: String(DEFAULT_PORT) },
+      name: { type: "string", default: "udpchat" },
+      timeout: { type: "string", default: "30" },
+      "legacy-timeout": { type: "string", default: "600" },
+      history: { type: "string", default: "50" },
+      rate: { type: "string", default: "5" },
+      "max-members": { type: "string", default: "256" },
+      "max-per-ip": { type: "string", default: "8" },
+      log: { type: "string" },
+      "no-discovery": { type: "boolean", default: false },
+      "no-legacy": { type: "boolean", default: false },
+      password: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "V" },
+    },
+  });
   if (values.help) return "help";
   if (values.version) return "version";
-  const timeout = parseSeconds(values.timeout, "--timeout");
+  const timeout = parseSeconds(values.timeout, "--timeout", MIN_TIMEOUT, MAX_TIMEOUT);
   if (values.name.trim() === "") throw new UsageError("--name cannot be empty");
+  if (/^[\d.]+$/.test(values.host) && !isIpv4(values.host)) {
+    throw new UsageError(
+      `--host ${values.host} is not an IPv4 address (four numbers from 0 to 255)`,
+    );
+  }
+  if ([...values.name].length > MAX_NAME) {
+    throw new UsageError(
+      `--name must be at most ${MAX_NAME} characters, not ${[...values.name].length}`,
+    );
+  }
   return {
     host: values.host,
     port: parsePort(values.port, "--port"),
@@ -133,10 +148,10 @@ export function parseServerArgs(
       name: values.name,
       timeout,
       heartbeat: Math.min(2000, Math.floor(timeout / 4)),
-      legacyTimeout: parseSeconds(values["legacy-timeout"], "--legacy-timeout"),
-      history: parseCount(values.history, "--history"),
+      legacyTimeout: parseSeconds(values["legacy-timeout"], "--legacy-timeout", 10, 86_400),
+      history: parseCount(values.history, "--history", 0, MAX_HISTORY),
       rate: parseRate(values.rate),
-      maxMembers: parseCount(values["max-members"], "--max-members", 1),
+      maxMembers: parseCount(values["max-members"], "--max-members", 1, 10_000),
       maxPerIp: parseCount(values["max-per-ip"], "--max-per-ip"),
     },
   };

@@ -119,9 +119,23 @@ Deno.test("explainBindError() turns OS errors into one actionable line", () => {
     explainBindError(new Deno.errors.AddrInUse(), at, hint)!,
     /port 80 is already in use.*--port 10000/,
   );
+  const denied = explainBindError(new Deno.errors.PermissionDenied(), at, hint)!;
   match(
-    explainBindError(new Deno.errors.PermissionDenied(), at, hint)!,
-    /below 1024 need administrator rights/,
+    denied,
+    /UDP port 80 needs administrator rights \(ports below 1024 do\): use a port from 1024 up/,
+  );
+  ok(!denied.includes(hint), "one cause, one remedy: 'stop the other server' is for a port in use");
+  match(
+    explainBindError(new Deno.errors.PermissionDenied(), { ...at, port: 5000 }, hint)!,
+    /does not allow listening on 0\.0\.0\.0:5000: check the firewall/,
+  );
+  match(
+    explainBindError(
+      new Error("failed to lookup address information"),
+      { ...at, hostname: "x" },
+      hint,
+    )!,
+    /Cannot find 'x' on this computer/,
   );
   match(
     explainBindError(new Deno.errors.AddrNotAvailable(), at, hint)!,

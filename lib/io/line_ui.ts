@@ -7,6 +7,7 @@
  */
 
 import { clock, describeEvent, jsonLine } from "../format.ts";
+import { MARKERS } from "../event_text.ts";
 import type { SessionEvent } from "../session.ts";
 import { stdinLines } from "./stdin.ts";
 import type { ChatControl, ChatUi } from "./ui.ts";
@@ -40,7 +41,10 @@ export class LineUi implements ChatUi {
       const result = this.#control.submit(line);
       for (const notice of result.notices) {
         const type = result.error ? "error" : "notice";
-        const text = this.#json ? JSON.stringify({ type, message: notice }) : notice;
+        // One convention with the room's own lines: "!!! " for errors, "--- " for notices.
+        const text = this.#json
+          ? JSON.stringify({ type, message: notice })
+          : MARKERS[result.error ? "error" : "info"] + notice;
         this.#print(text, this.#control.now());
       }
       if (result.quit) return;

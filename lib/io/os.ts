@@ -14,26 +14,31 @@ import { type PasswordSource, UsageError } from "../cli.ts";
  *
  * @param error What `Deno.listenDatagram` threw.
  * @param address What we tried to bind.
- * @param hint What to try instead, e.g. `start with --port 10000`.
+ * @param inUse What to do when the port is taken, e.g. `stop the other server or start with --port 10000`.
  * @returns The line, or `undefined` if the error is not one we can explain.
  */
 export function explainBindError(
   error: unknown,
   address: Address,
-  hint: string,
+  inUse: string,
 ): string | undefined {
   const where = `${address.hostname}:${address.port}`;
   if (error instanceof Deno.errors.AddrInUse) {
-    return `UDP port ${address.port} is already in use on ${address.hostname}: ${hint}`;
+    return `UDP port ${address.port} is already in use on ${address.hostname}: ${inUse}`;
   }
   if (error instanceof Deno.errors.NotCapable) {
     return "Network access was not granted: run with --allow-net (or use 'deno task …', which grants it)";
   }
   if (error instanceof Deno.errors.PermissionDenied) {
-    return `The system does not allow listening on ${where}: ports below 1024 need administrator rights, ${hint}`;
+    return address.port < 1024
+      ? `UDP port ${address.port} needs administrator rights (ports below 1024 do): use a port from 1024 up, e.g. the default 9999`
+      : `The system does not allow listening on ${where}: check the firewall or security settings`;
   }
   if (error instanceof Deno.errors.AddrNotAvailable) {
     return `${address.hostname} is not an address of this computer: use --host 0.0.0.0 to listen on all of them`;
+  }
+  if (/failed to lookup address/.test(String(error))) {
+    return `Cannot find '${address.hostname}' on this computer: use one of its IP addresses, or --host 0.0.0.0 for all of them`;
   }
   if (error instanceof TypeError && /listenDatagram/.test(String(error))) {
     return "UDP needs Deno's unstable net API: run from the project folder (deno.json enables it) or add --unstable-net";
