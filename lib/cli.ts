@@ -138,7 +138,7 @@ export function parseCount(
  * import { throws } from "node:assert/strict";
  *
  * const options = { port: { type: "string" as const } };
- * throws(() => parseArgsOrExplain({ args: ["--port", "-5"], options }), /write it as --port=-5/);
+ * throws(() => parseArgsOrExplain({ args: ["--port", "-5"], options }), /must be written --port=-5/);
  * throws(() => parseArgsOrExplain({ args: ["--prot", "5"], options }), /^UsageError: Unknown option '--prot' \(see --help\)$/);
  * ```
  */

@@ -18,6 +18,9 @@ export type LegacyLine =
   | { type: "quit" }
   | { type: "keepalive" }
   | { type: "code"; code: string }
+  | { type: "nick"; nick: string }
+  | { type: "who" }
+  | { type: "help" }
   | { type: "say"; text: string };
 
 /**
@@ -25,7 +28,8 @@ export type LegacyLine =
  *
  * @param text The line, already decoded and without its line ending.
  * @returns `quit` for exactly `quit()`, `keepalive` for a blank line, `code`
- *   for `join NNNN` (a join code typed back), else a message.
+ *   for `join NNNN` (a join code typed back), `nick`, `who` and `help` for
+ *   `/nick NAME`, `/who` and `/help`, else a message.
  *
  * @example Usage
  * ```ts
@@ -33,6 +37,7 @@ export type LegacyLine =
  * import { deepEqual } from "node:assert/strict";
  *
  * deepEqual(parseLegacyLine("quit()"), { type: "quit" });
+ * deepEqual(parseLegacyLine("/nick ann"), { type: "nick", nick: "ann" });
  * deepEqual(parseLegacyLine("hi"), { type: "say", text: "hi" });
  * ```
  */
@@ -41,10 +46,44 @@ export function parseLegacyLine(text: string): LegacyLine {
   if (text.trim() === "") return { type: "keepalive" };
   const code = /^\s*join\s+(\d{4})\s*$/i.exec(text);
   if (code) return { type: "code", code: code[1] };
+  const command = /^\/(nick|who|help)(?:\s+(.*?))?\s*$/i.exec(text);
+  if (command) {
+    const [name, rest = ""] = [command[1].toLowerCase(), command[2]];
+    if (name === "nick") return { type: "nick", nick: rest };
+    return { type: name === "who" ? "who" : "help" };
+  }
   return { type: "say", text };
 }
 
 const encoder = new TextEncoder();
+
+/** The line a plain-text member gets on joining, and for `/help`: what it can do besides chat. */
+export const LEGACY_HELP =
+  "type to chat;  /nick NAME  picks your name,  /who  lists who is here,  quit()  leaves";
+
+/**
+ * The answer to a plain-text member's `/who`, short enough for one datagram.
+ *
+ * @param nicks Who is here.
+ * @returns The line, without the leading `* `.
+ *
+ * @example Usage
+ * ```ts
+ * import { whoLine } from "./legacy.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(whoLine(["ann", "ben"]), "2 here: ann, ben");
+ * ```
+ */
+export function whoLine(nicks: readonly string[]): string {
+  let line = `${nicks.length} here: `;
+  for (const [i, nick] of nicks.entries()) {
+    const more = `… and ${nicks.length - i} more`;
+    if (line.length + nick.length + more.length > 1000) return line + more;
+    line += (i > 0 ? ", " : "") + sanitize(nick);
+  }
+  return line;
+}
 
 /** A legacy member over its rate is told so at most this often, in ms. */
 export const SLOW_DOWN_EVERY = 5000;
@@ -159,6 +198,15 @@ export class LegacyPeer implements Channel {
     this.#send(this.#to, encoder.encode(`* ${why}\n`));
   }
 
+  /**
+   * Tells the member something: one line, starting `* `.
+   *
+   * @param text The sentence.
+   */
+  tell(text: string): void {
+    this.#send(this.#to, encoder.encode(`* ${text}\n`));
+  }
+
   removed(action: "kick" | "ban", text?: string, minutes?: number): Uint8Array {
     const line = encoder.encode(`* ${removedText(action, text, minutes)}\n`);
     this.#send(this.#to, line);
@@ -172,8 +220,8 @@ export class LegacyPeer implements Channel {
     return true;
   }
 
-  reply(): void {
-    // Plain text has no request errors: a legacy member's lines are all messages.
+  reply(_code: string, message: string): void {
+    this.tell(message); // a refused /nick: the reason, as a plain line
   }
 
   closing(): void {

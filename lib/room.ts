@@ -49,7 +49,7 @@ import {
 } from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
 import { roomSecret } from "./handshake.ts";
-import { parseLegacyLine } from "./legacy.ts";
+import { LEGACY_HELP, LegacyPeer, parseLegacyLine, whoLine } from "./legacy.ts";
 import { type Machine, Output } from "./machine.ts";
 import { MemberLink } from "./member_link.ts";
 import { type Member, Membership } from "./membership.ts";
@@ -526,21 +526,34 @@ export class Room implements Machine<RoomLogEntry> {
       if (this.#crowded(from.hostname)) return;
       admitted.nick = this.#members.freeNick(admitted.nick);
       this.#members.add(admitted);
-      return this.#announce({ type: "join", nick: admitted.nick, time: now }, now, key);
+      this.#announce({ type: "join", nick: admitted.nick, time: now }, now, key);
+      if (admitted.channel instanceof LegacyPeer) {
+        admitted.channel.tell(`you are ${admitted.nick}: ${LEGACY_HELP}`);
+      }
+      return;
     }
     member.lastHeard = now;
     if (line.type === "quit") return this.#remove(member, "quit", now);
-    if (line.type !== "say" && line.type !== "code") return;
+    if (line.type === "keepalive") return;
     const peer = member.channel;
-    if (this.#moderation.muted(member.nick)) {
+    if (this.#moderation.muted(member.nick) && (line.type === "say" || line.type === "code")) {
       return peer.warn("you are muted by the teacher: your lines are not sent", now);
     }
+    // Commands count against the rate too: /who must not be a way around it.
     if (!peer.allowance.take(now)) {
       this.stats.rateLimited++;
       return peer.warn(
         `slow down: the room takes ${this.#rate} lines a second; lines over that are dropped`,
         now,
       );
+    }
+    switch (line.type) {
+      case "nick":
+        return this.#rename(member, line.nick, now);
+      case "who":
+        return peer.tell(whoLine(this.members));
+      case "help":
+        return peer.tell(LEGACY_HELP);
     }
     member.said++;
     this.#announce({ type: "msg", from: member.nick, text, time: now }, now, key);
@@ -572,7 +585,7 @@ export class Room implements Machine<RoomLogEntry> {
         if (this.#moderation.muted(member.nick)) return link.reply("muted", MUTED, now);
         return this.#privateMessage(member, request, now);
       case "rename":
-        return this.#rename(member, link, request.nick, now);
+        return this.#rename(member, request.nick, now);
       case "who":
         return link.queue({ type: "members", members: this.members }, now);
       case "leave":
@@ -610,20 +623,21 @@ export class Room implements Machine<RoomLogEntry> {
     this.#output.report({ event: { type: "pm", from: member.nick, to: target.nick, time: now } });
   }
 
-  #rename(member: Member, link: MemberLink, wanted: string, now: number): void {
+  #rename(member: Member, wanted: string, now: number): void {
+    const channel = member.channel;
     let nick: string;
     try {
       nick = validateNick(wanted);
     } catch (error) {
-      return link.reply("bad-nick", (error as Error).message, now);
+      return channel.reply("bad-nick", (error as Error).message, now);
     }
     const holder = this.#members.named(nick);
     if (holder !== undefined && holder !== member) {
-      return link.reply("nick-taken", `Nickname '${nick}' is taken`, now);
+      return channel.reply("nick-taken", `Nickname '${nick}' is taken`, now);
     }
     const twin = this.#members.lookalike(nick, member);
     if (twin) {
-      return link.reply(
+      return channel.reply(
         "bad-nick",
         `Nickname '${nick}' looks like '${twin.nick}', who is here`,
         now,

@@ -94,6 +94,8 @@ export type SessionEvent =
 
 const JOIN_RETRY = 500;
 const REJOIN_RETRY = 1000;
+/** How late a timer may fire before the client concludes its computer was asleep, in ms. */
+const SLEPT_AFTER = 5000;
 
 /**
  * The client's state machine.
@@ -437,7 +439,8 @@ export class Session implements Machine<SessionEvent> {
         {
           name: "server-silent",
           at: () => this.#heartbeat.lostAt(),
-          fire: (now) => this.#reconnect("no answer from the server", now),
+          fire: (now) =>
+            this.#connectionLost("no answer from the server", this.#heartbeat.lostAt(), now),
         },
         {
           name: "unacknowledged",
@@ -445,7 +448,12 @@ export class Session implements Machine<SessionEvent> {
             const oldest = this.#streams.oldestSentAt();
             return oldest === undefined ? undefined : oldest + this.#failAfter;
           },
-          fire: (now) => this.#reconnect("the server stopped acknowledging", now),
+          fire: (now) =>
+            this.#connectionLost(
+              "the server stopped acknowledging",
+              this.#streams.oldestSentAt()! + this.#failAfter,
+              now,
+            ),
         },
         ...this.#streams.timers,
         {
@@ -624,6 +632,14 @@ export class Session implements Machine<SessionEvent> {
    * Starts over with a new stream, carrying over what the old one did not
    * get acknowledged (see {@linkcode Outbox.carryOver}).
    */
+  /**
+   * Reconnects after a silence; a timer that fires long after it was due
+   * means this computer slept (a laptop's lid closed), not the server gone.
+   */
+  #connectionLost(reason: string, due: number, now: number): void {
+    this.#reconnect(now - due > SLEPT_AFTER ? "this computer was asleep" : reason, now);
+  }
+
   #reconnect(reason: string, now: number): void {
     if (this.#state !== "connected") return;
     if (this.#leaveBy !== undefined) return this.#close("left");

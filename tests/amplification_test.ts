@@ -129,7 +129,8 @@ Deno.test({
     const [h0, h1] = lan.hosts;
     let server: Program | undefined;
     try {
-      server = new Program("server.ts", ["--host", h0.ip, "--name", "x".repeat(300)], {
+      // The longest name allowed, in 4-byte characters: 256 bytes, more than a probe holds.
+      server = new Program("server.ts", ["--host", h0.ip, "--name", "🎓".repeat(64)], {
         netns: h0.ns,
       });
       await server.waitForLine("listening on");

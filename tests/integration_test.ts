@@ -136,9 +136,15 @@ Deno.test("a plain-text member joins with its code, chats with v2 clients, and q
     );
     await ann.type("hi old friend");
     await ann.waitFor(() => heard.includes("ann: hi old friend\n"), 5000, "legacy to hear ann");
+    // Greeted with one line of help; /nick and /who are commands, not chat.
+    ok(heard.some((line) => line.includes("/nick NAME  picks your name")), heard.join(""));
+    await legacy.send(new TextEncoder().encode("/nick tutorial\n"), to);
+    await ann.waitFor((c) => ofType(c, "rename").some((e) => e.nick === "tutorial"));
+    await legacy.send(new TextEncoder().encode("/who\n"), to);
+    await ann.waitFor(() => heard.includes("* 2 here: ann, tutorial\n"), 5000, "the /who answer");
     await legacy.send(new TextEncoder().encode("quit()\n"), to);
-    await ann.waitFor((c) => ofType(c, "leave").some((e) => e.nick === legacyName));
-    ok(!ann.messages().some((m) => m.text === "quit()"));
+    await ann.waitFor((c) => ofType(c, "leave").some((e) => e.nick === "tutorial"));
+    ok(!ann.messages().some((m) => ["quit()", "/nick tutorial", "/who"].includes(m.text)));
   } finally {
     legacy.close();
     await receiving;

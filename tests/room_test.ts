@@ -1,7 +1,8 @@
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { Address, Transmit } from "../lib/address.ts";
 import { encodePadded, type RoomEvent } from "../lib/frame.ts";
 import { Room, type RoomLogEntry } from "../lib/room.ts";
+import { LEGACY_HELP } from "../lib/legacy.ts";
 import { ACK_DELAY } from "../lib/stream.ts";
 
 type Json = Record<string, unknown>;
@@ -293,7 +294,10 @@ Deno.test("Room relays plain text from a legacy member both ways", () => {
     ["join", "10.0.0.2:7", undefined],
     ["msg", "10.0.0.2:7", "hello from nc"],
   ]);
-  deepEqual(out.get(7), ["* 10.0.0.2:7 joined\n"]); // told it joined; its own line is not echoed
+  deepEqual(out.get(7), [
+    "* 10.0.0.2:7 joined\n",
+    `* you are 10.0.0.2:7: ${LEGACY_HELP}\n`, // one line of help, once
+  ]); // its own line is not echoed
   send(room, 1, { type: "msg", n: 1, text: "hi legacy" }, 2);
   out = drain(room);
   deepEqual(out.get(7), ["alice: hi legacy\n"]);
@@ -301,6 +305,33 @@ Deno.test("Room relays plain text from a legacy member both ways", () => {
   out = drain(room);
   deepEqual(events(out, 1).map((e) => [e.type, e.nick]), [["leave", "10.0.0.2:7"]]);
   deepEqual(room.members, ["alice"]);
+});
+
+Deno.test("Room: a legacy member picks a name with /nick and lists the room with /who, not as chat", () => {
+  const room = new Room();
+  join(room, "alice", 1);
+  legacyJoin(room, 7, 1);
+  drain(room);
+  room.receive(encoder.encode("/nick netcat\n"), at(7), 2);
+  let out = drain(room);
+  deepEqual(events(out, 1).map((e) => [e.type, e.from, e.nick]), [[
+    "rename",
+    "10.0.0.2:7",
+    "netcat",
+  ]]);
+  deepEqual(out.get(7), ["* 10.0.0.2:7 is now known as netcat\n"]);
+  room.receive(encoder.encode("/who\n"), at(7), 3);
+  room.receive(encoder.encode("/nick alice\n"), at(7), 3);
+  room.receive(encoder.encode("/nick two words\n"), at(7), 3);
+  room.receive(encoder.encode("/help\n"), at(7), 3);
+  out = drain(room);
+  equal(events(out, 1).length, 0, "none of it reached the room");
+  const told = out.get(7) as string[];
+  equal(told[0], "* 2 here: alice, netcat\n");
+  equal(told[1], "* Nickname 'alice' is taken\n");
+  match(told[2], /^\* .*space/i);
+  equal(told[3], `* ${LEGACY_HELP}\n`);
+  deepEqual(room.members, ["alice", "netcat"]);
 });
 
 Deno.test("Room removes a silent legacy member after the legacy timeout", () => {

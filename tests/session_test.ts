@@ -157,6 +157,21 @@ Deno.test("Session after /nick and a server restart asks for its new name, and d
   equal(rejoined.requested, "bobby", "nothing to say: it got the name it asked for");
 });
 
+Deno.test("Session whose computer slept says so, not that the server stopped answering", () => {
+  const net = new SimNet();
+  const alice = net.join("alice");
+  ok(net.run(connected(net)));
+  net.now += 60_000; // the lid closed for a minute: no timer ran
+  net.act(alice, (s, now) => s.tick(now));
+  const lost = alice.events.find((e) => e.type === "reconnecting");
+  equal(lost?.type === "reconnecting" && lost.reason, "this computer was asleep");
+  ok(net.run(() => alice.session.state === "connected", 5000), "and the connection is restored");
+  net.serverUp = false; // a server that really went away is still called that
+  ok(net.run(() => alice.session.state === "reconnecting", 15_000));
+  const gone = alice.events.filter((e) => e.type === "reconnecting").at(-1);
+  equal(gone?.type === "reconnecting" && gone.reason, "no answer from the server");
+});
+
 Deno.test("Session reports a message lost in a server crash as failed, then delivers it once after the restart", () => {
   const net = new SimNet({ seed: 8 });
   const [alice, bob] = [net.join("alice"), net.join("bob")];
