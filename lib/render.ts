@@ -8,7 +8,7 @@
  * @module
  */
 
-import { graphemes, graphemeWidth } from "./width.ts";
+import { displayWidth, graphemes, graphemeWidth } from "./width.ts";
 
 /** How a span of text looks. */
 export interface Style {
@@ -89,8 +89,11 @@ export function sgr(style: Style | undefined, color: boolean): string {
 }
 
 /**
- * Wraps a line to a width, breaking between graphemes (never inside a wide
- * character); rows after the first are indented.
+ * Wraps a line to a width as a reader expects: at a space where there is one
+ * (the space stays at the row's end, unseen), before or after a wide (CJK)
+ * character, which may break anywhere, and inside a word only when the word
+ * is longer than a row. Never inside a grapheme; rows after the first are
+ * indented.
  *
  * @param line The line.
  * @param width Cells per row.
@@ -102,38 +105,71 @@ export function sgr(style: Style | undefined, color: boolean): string {
  * import { wrapLine } from "./render.ts";
  * import { deepEqual } from "node:assert/strict";
  *
- * const rows = wrapLine([{ text: "你好世界" }], 5, 0);
- * deepEqual(rows.map((row) => row.map((s) => s.text).join("")), ["你好", "世界"]);
+ * const text = (line: string, width: number) =>
+ *   wrapLine([{ text: line }], width, 0).map((row) => row.map((s) => s.text).join(""));
+ * deepEqual(text("wider than this", 8), ["wider ", "than ", "this"]);
+ * deepEqual(text("你好世界", 5), ["你好", "世界"]);
  * ```
  */
 export function wrapLine(line: Line, width: number, indent: number): Line[] {
-  const rows: Line[] = [[]];
-  let used = 0;
   const margin = Math.min(indent, Math.max(0, width - 10));
-  for (const span of line) {
-    let text = "";
-    for (const grapheme of graphemes(span.text)) {
-      if (grapheme === "\n") {
-        // A message's own line break: its next line starts a row, indented.
-        if (text) rows.at(-1)!.push({ text, style: span.style });
-        rows.push(margin > 0 ? [{ text: " ".repeat(margin) }] : []);
-        text = "";
-        used = margin;
-        continue;
-      }
-      const cells = graphemeWidth(grapheme);
-      if (used + cells > width && used > margin) {
-        if (text) rows.at(-1)!.push({ text, style: span.style });
-        rows.push(margin > 0 ? [{ text: " ".repeat(margin) }] : []);
-        text = "";
-        used = margin;
-      }
-      text += grapheme;
-      used += cells;
+  const cells: Cell[] = line.flatMap((span) =>
+    graphemes(span.text).map((text) => ({ text, cells: graphemeWidth(text), style: span.style }))
+  );
+  const rows: Cell[][] = [[]];
+  let used = 0;
+  let breakAt = -1; // where the current row may be cut: graphemes from here move down
+  const newRow = (carry: Cell[]) => {
+    rows.push(margin > 0 ? [{ text: " ".repeat(margin), cells: margin }, ...carry] : carry);
+    used = margin + carry.reduce((sum, cell) => sum + cell.cells, 0);
+    breakAt = -1;
+  };
+  cells.forEach((cell, i) => {
+    if (cell.text === "\n") return newRow([]); // a message's own line break: a new row, indented
+    if (used + cell.cells > width && used > margin) {
+      if (cell.text === " ") return newRow([]); // the break itself: the space is not carried
+      // Carry the word begun at the last break to the next row, if all of it fits there;
+      // a wide character may break right here; a longer word is cut where the row ends.
+      const row = rows.at(-1)!;
+      const carry = breakAt > 0 && cell.cells < 2 &&
+        margin + wordCells(row.slice(breakAt)) + wordCells(cells, i) <= width;
+      newRow(carry ? row.splice(breakAt) : []);
     }
-    if (text) rows.at(-1)!.push({ text, style: span.style });
+    const row = rows.at(-1)!;
+    row.push(cell);
+    used += cell.cells;
+    if (cell.text === " " || cell.cells === 2) breakAt = row.length;
+  });
+  return rows.map(toSpans);
+}
+
+/** Cells the word starting at `from` takes, up to the next space, wide character or line break. */
+function wordCells(cells: readonly Cell[], from = 0): number {
+  let sum = 0;
+  for (let i = from; i < cells.length; i++) {
+    const { text, cells: width } = cells[i];
+    if (text === " " || text === "\n" || width === 2) break;
+    sum += width;
   }
-  return rows;
+  return sum;
+}
+
+/** A grapheme on its way into a row, with its width and style. */
+interface Cell {
+  text: string;
+  cells: number;
+  style?: Style;
+}
+
+/** Joins a row's graphemes into spans, one per run of the same style. */
+function toSpans(row: Cell[]): Line {
+  const spans: Line = [];
+  for (const { text, style } of row) {
+    const last = spans.at(-1);
+    if (last && last.style === style) last.text += text;
+    else spans.push(style === undefined ? { text } : { text, style });
+  }
+  return spans;
 }
 
 function draw(row: Line, color: boolean): string {
@@ -146,7 +182,7 @@ function draw(row: Line, color: boolean): string {
 /** Lays out the input: rows of text, and the cursor's row and column. */
 function layoutInput(state: ScreenState): { rows: string[]; row: number; col: number } {
   const rows = [state.prompt];
-  let used = [...state.prompt].length;
+  let used = displayWidth(state.prompt); // cells, not characters: a CJK nickname is twice as wide
   let cursor = { row: 0, col: used };
   state.input.forEach((pasted, i) => {
     const grapheme = pasted === "\n" ? "↵" : pasted; // a pasted line break, shown as one cell

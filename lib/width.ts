@@ -26,7 +26,13 @@ export function graphemes(text: string): string[] {
   return Array.from(segmenter.segment(text), (s) => s.segment);
 }
 
-/** Code points that take two cells (East Asian Wide and Fullwidth, and emoji presentation). */
+/**
+ * Code points that take two cells (East Asian Wide and Fullwidth, and emoji
+ * presentation). East Asian *Ambiguous* ones (①, §, Greek and Cyrillic
+ * letters) count as one cell, deliberately: terminals draw them narrow unless
+ * set to a CJK locale's "ambiguous is wide" option, and a cursor one cell off
+ * for a rare character beats one off for every Greek word.
+ */
 function isWide(code: number): boolean {
   return (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0x303e) ||
     (code >= 0x3041 && code <= 0x33ff) || (code >= 0x3400 && code <= 0x4dbf) ||

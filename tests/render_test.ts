@@ -86,6 +86,38 @@ Deno.test("wrapLine() never splits a wide character and indents continuation row
   deepEqual(text(wrapLine(line, 21, 11)), ["[12:00:00] abcdefghi", "           你好"]);
 });
 
+Deno.test("wrapLine() breaks at spaces, cuts only words longer than a row, and breaks CJK anywhere", () => {
+  const text = (line: string, width: number, indent = 0) =>
+    wrapLine([{ text: "[12:00:00] " }, { text: line, style: { bold: true } }], width, indent)
+      .map((row) => row.map((s) => s.text).join("").trimEnd());
+  // The reported "wider t/han": the word moves down whole.
+  deepEqual(text("a message wider than the pane", 30, 11), [
+    "[12:00:00] a message wider",
+    "           than the pane",
+  ]);
+  // A word longer than a row is cut, and the rest carries on.
+  deepEqual(text("supercalifragilistic ok", 20, 11), [
+    "[12:00:00] supercali",
+    "          fragilisti",
+    "          c ok",
+  ]);
+  // CJK breaks between any two characters; a Latin word after it still moves whole.
+  deepEqual(text("你好世界 hello", 22, 11), ["[12:00:00] 你好世界", "           hello"]);
+  // Styles survive the carry.
+  const rows = wrapLine([{ text: "ab " }, { text: "cd", style: { bold: true } }], 4, 0);
+  deepEqual(rows, [[{ text: "ab " }], [{ text: "cd", style: { bold: true } }]]);
+});
+
+Deno.test("renderScreen() measures the prompt in cells: a CJK nickname keeps the cursor on the text", () => {
+  const frame = renderScreen({ ...base, prompt: "小明> ", input: ["a", "b", "c"], cursor: 3 });
+  equal(frame.rows.at(-1), "小明> abc");
+  equal(frame.cursor.col, displayWidth("小明> abc")); // 9 cells, not 7 characters
+  // Wrapping the input counts the prompt's cells too: 20 cells = "小明> " (6) + 14.
+  const long = renderScreen({ ...base, prompt: "小明> ", input: [..."x".repeat(15)], cursor: 15 });
+  equal(long.rows.at(-2), "小明> " + "x".repeat(14));
+  equal(long.rows.at(-1), "x");
+});
+
 const base: ScreenState = {
   width: 20,
   height: 6,

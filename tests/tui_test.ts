@@ -248,3 +248,31 @@ Deno.test({
       await terminal.waitForText("    print(i)");
     }),
 });
+
+Deno.test({
+  name: "tui: a CJK nickname's prompt is measured in cells, and messages wrap at spaces",
+  ignore: skip,
+  fn: async () => {
+    const { server, port } = await startServer();
+    const terminal = await Terminal.open(40, 12);
+    let bob: Program | undefined;
+    try {
+      await terminal.type(`cd ${Deno.cwd()} && ${CLIENT} 127.0.0.1:${port} --nick 小明`);
+      await terminal.keys("Enter");
+      await terminal.waitForText("小明>");
+      await terminal.type("abc");
+      await terminal.waitFor((s) => s.some((row) => row.startsWith("小明> abc")));
+      equal((await terminal.cursor()).x, 9, "小明> is 6 cells, then abc");
+      bob = await startClient(port, "bob");
+      const words = "every word of this message arrives whole on a narrow screen";
+      await bob.type(words);
+      const screen = await terminal.waitForText("narrow");
+      const first = screen.findIndex((row) => row.includes("<bob> every"));
+      const shown = screen.slice(first, first + 3).join(" ").replace(/^.*<bob> /, "");
+      deepEqual(shown.split(/\s+/).filter(Boolean), words.split(" "), screen.join("\n"));
+    } finally {
+      await terminal.close();
+      await stopAll(bob, server);
+    }
+  },
+});
