@@ -50,6 +50,7 @@ const ANNOUNCE: Style = { bold: true, color: 93 };
 /** The state of the chat as the full-screen client draws it. */
 export class ChatView {
   #lines: Line[] = [];
+  #added = 0;
   #pending = new Map<number, { text: string; time: number; failed: boolean }>();
   readonly #maxLines: number;
 
@@ -60,6 +61,21 @@ export class ChatView {
    */
   constructor(maxLines = 5000) {
     this.#maxLines = maxLines;
+  }
+
+  /** How many lines were ever added to the transcript: the difference says how many are new. */
+  get added(): number {
+    return this.#added;
+  }
+
+  /**
+   * The newest lines of the transcript (not my messages on their way).
+   *
+   * @param count How many.
+   * @returns Up to `count` lines, oldest first.
+   */
+  newest(count: number): Line[] {
+    return count <= 0 ? [] : this.#lines.slice(-count);
   }
 
   /** The pane's lines: the transcript, then my messages still on their way. */
@@ -146,6 +162,7 @@ export class ChatView {
   }
 
   #push(line: Line): void {
+    this.#added++;
     this.#lines.push(line);
     if (this.#lines.length > this.#maxLines) {
       this.#lines.splice(0, this.#lines.length - this.#maxLines);

@@ -5,6 +5,7 @@ import { describeEvent, jsonLine } from "../lib/format.ts";
 import { sanitize } from "../lib/sanitize.ts";
 import { parseKeys } from "../lib/keys.ts";
 import { renderScreen, type ScreenState, wrapLine } from "../lib/render.ts";
+import { fitStatus } from "../lib/status_line.ts";
 import { displayWidth, graphemes } from "../lib/width.ts";
 
 Deno.test("displayWidth() counts wide characters and emoji as two cells, marks as none", () => {
@@ -216,4 +217,25 @@ Deno.test("parseKeys() marks a bracketed paste, and a message's own lines stay l
   deepEqual(rows.map((row) => row.map((s) => s.text).join("")), ["one", "    two"]);
   const event = { type: "msg", seq: 1, from: "bob", text: "one\ntwo\x1b", time: 0 } as const;
   equal(describeEvent(event, "alice"), `<bob> one\n${" ".repeat(11)}two␛`);
+});
+
+Deno.test("fitStatus() keeps the connection state and the room on a narrow terminal, decorations go first", () => {
+  const parts = [
+    { text: "udpchat", priority: 7 },
+    { text: "Networks 101", priority: 1 },
+    { text: "“quiz at 3”", priority: 4 },
+    { text: "10.0.0.5:9999", priority: 5 },
+    { text: "23 members", priority: 3 },
+    { text: "reconnecting…", priority: 0 },
+    { text: "rtt 2 ms", priority: 6 },
+  ];
+  equal(
+    fitStatus(parts, 100),
+    " udpchat · Networks 101 · “quiz at 3” · 10.0.0.5:9999 · 23 members · reconnecting… · rtt 2 ms ",
+  );
+  equal(fitStatus(parts, 60), " Networks 101 · “quiz at 3” · 23 members · reconnecting… ");
+  equal(fitStatus(parts, 50), " Networks 101 · 23 members · reconnecting… ");
+  equal(fitStatus(parts, 30), " Networks 101 · reconnecting… ");
+  equal(fitStatus(parts, 12), " reconnecti…");
+  ok(displayWidth(fitStatus([{ text: "小明的房间".repeat(5), priority: 0 }], 20)) <= 20);
 });

@@ -135,6 +135,16 @@ Deno.test({
       await terminal.keys("PageUp", "PageUp");
       const up = await terminal.waitForText("scroll line 5");
       ok(up.some((row) => row.includes("PgDn")), "status says scrolled");
+      // New lines while scrolled back: the view stays still and the status counts them.
+      const pane = (screen: string[]) => screen.filter((row) => row.includes("scroll line"));
+      await bob.type("late 1", "late 2", "late 3");
+      const still = await terminal.waitForText("— 3 new below — (PgDn)");
+      deepEqual(pane(still), pane(up));
+      await terminal.keys("PageDown", "PageDown", "PageDown");
+      await terminal.waitForText("late 3");
+      ok(!(await terminal.screen()).some((row) => row.includes("new below")));
+      await terminal.keys("PageUp", "PageUp");
+      await terminal.waitForText("scroll line 5");
       await terminal.keys("PageDown", "PageDown");
       await terminal.waitForText("scroll line 39");
       await terminal.type("/who");
@@ -263,6 +273,9 @@ Deno.test({
       await terminal.type("abc");
       await terminal.waitFor((s) => s.some((row) => row.startsWith("小明> abc")));
       equal((await terminal.cursor()).x, 9, "小明> is 6 cells, then abc");
+      // 40 columns: the status line drops decorations, not the room or the connection state.
+      const status = (await terminal.screen()).find((row) => row.includes("connected"));
+      ok(status !== undefined && status.includes("udpchat · ") && status.trimEnd().length <= 40);
       bob = await startClient(port, "bob");
       const words = "every word of this message arrives whole on a narrow screen";
       await bob.type(words);

@@ -10,9 +10,11 @@
 import { ChatView } from "../chat_view.ts";
 import { LineEditor } from "../editor.ts";
 import { parseKeys } from "../keys.ts";
-import { renderScreen } from "../render.ts";
+import { INDENT, renderScreen, wrapLine } from "../render.ts";
 import type { SessionEvent } from "../session.ts";
 import { sanitize } from "../sanitize.ts";
+import { fitStatus, type StatusPart } from "../status_line.ts";
+import { displayWidth } from "../width.ts";
 import type { ChatControl, ChatUi } from "./ui.ts";
 
 // The alternate screen, and bracketed paste: a pasted block arrives marked, so it goes as one message.
@@ -36,6 +38,8 @@ export class Tui implements ChatUi {
   readonly #encoder = new TextEncoder();
   #size = { columns: 80, rows: 24 };
   #scroll = 0;
+  /** Lines that arrived while scrolled back: shown as "— N new below —". */
+  #newBelow = 0;
   #maxScroll = 0;
   #leaving = false;
   #active = false;
@@ -57,8 +61,19 @@ export class Tui implements ChatUi {
 
   show(events: readonly SessionEvent[], now: number): void {
     let bell = false;
+    const before = this.#view.added;
     for (const event of events) {
       bell = this.#view.apply(event, this.#control.session.nick, now) || bell;
+    }
+    const added = this.#view.added - before;
+    if (this.#scroll > 0 && added > 0) {
+      // Scrolled back: keep the view still (new rows push the bottom down) and count them.
+      const rows = this.#view.newest(added).reduce(
+        (sum, line) => sum + wrapLine(line, this.#size.columns, INDENT).length,
+        0,
+      );
+      this.#scroll += rows;
+      this.#newBelow += added;
     }
     if (bell) this.#write("\x07");
     this.#scheduleDraw();
@@ -115,6 +130,7 @@ export class Tui implements ChatUi {
         const now = this.#control.now();
         for (const notice of result.notices) this.#view.notice(notice, now, result.error);
         this.#scroll = 0;
+        this.#newBelow = 0;
         if (result.quit) this.#leaving = true;
         return;
       }
@@ -128,6 +144,7 @@ export class Tui implements ChatUi {
         return;
       case "page-down":
         this.#scroll = Math.max(0, this.#scroll - this.#pageSize());
+        if (this.#scroll === 0) this.#newBelow = 0;
         return;
       case "redraw":
         this.#write("\x1b[2J");
@@ -167,18 +184,26 @@ export class Tui implements ChatUi {
       closed: "closed",
     }[session.state];
     const members = session.members.length;
-    const parts = [
-      "udpchat",
-      session.room || "…",
-      ...(session.topic ? [`“${sanitize(session.topic)}”`] : []),
-      this.#options.server,
-      members === 1 ? "1 member" : `${members || "?"} members`,
-      state,
+    // In display order; on a narrow terminal the highest numbers go first.
+    const parts: StatusPart[] = [
+      { text: "udpchat", priority: 7 },
+      { text: session.room || "…", priority: 1 },
+      ...(session.topic ? [{ text: `“${sanitize(session.topic)}”`, priority: 4 }] : []),
+      { text: this.#options.server, priority: 5 },
+      { text: members === 1 ? "1 member" : `${members || "?"} members`, priority: 3 },
+      { text: state, priority: 0 },
     ];
-    if (session.waiting > 0) parts.push(`slow down: ${session.waiting} waiting`);
-    if (this.#scroll > 0) parts.push("↑ scrolled (PgDn)");
-    if (session.rtt !== undefined) parts.push(`rtt ${Math.round(session.rtt)} ms`);
-    return ` ${parts.join(" · ")} `;
+    if (session.waiting > 0) {
+      parts.push({ text: `slow down: ${session.waiting} waiting`, priority: 2 });
+    }
+    if (this.#scroll > 0) {
+      const below = this.#newBelow > 0 ? `— ${this.#newBelow} new below —` : "↑ scrolled";
+      parts.push({ text: `${below} (PgDn)`, priority: 2 });
+    }
+    if (session.rtt !== undefined) {
+      parts.push({ text: `rtt ${Math.round(session.rtt)} ms`, priority: 6 });
+    }
+    return fitStatus(parts, this.#size.columns);
   }
 
   #scheduleDraw(): void {
@@ -197,7 +222,10 @@ export class Tui implements ChatUi {
       height: rows,
       lines: this.#view.lines(),
       scroll: this.#scroll,
-      status: [{ text: status.padEnd(columns), style: { inverse: true } }],
+      status: [{
+        text: status + " ".repeat(Math.max(0, columns - displayWidth(status))),
+        style: { inverse: true },
+      }],
       prompt: `${this.#control.session.nick}> `,
       input: this.#editor.chars,
       cursor: this.#editor.cursor,
