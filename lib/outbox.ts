@@ -62,6 +62,8 @@ export class Outbox {
   #pending = new Map<number, PendingMessage>();
   /** Local ids of pending messages by wire id, to recognise them in the room. */
   #byWire = new Map<string, number>();
+  /** Wire ids of messages not yet seen coming back from the room. */
+  #unechoed = new Set<string>();
 
   /**
    * Creates an empty outbox.
@@ -77,6 +79,14 @@ export class Outbox {
   /** Messages not yet known to be delivered. */
   get size(): number {
     return this.#pending.size;
+  }
+
+  /**
+   * Messages sent but not yet seen coming back in the room: a client about
+   * to leave waits for them, so that what it prints ends with its own words.
+   */
+  get unechoed(): number {
+    return this.#unechoed.size;
   }
 
   /**
@@ -97,6 +107,7 @@ export class Outbox {
     }));
     this.#pending.set(id, { text: body.text, wire, parts, since: now, reported: false });
     this.#byWire.set(wire, id);
+    this.#unechoed.add(wire);
     this.#emit({ type: "pending", id, text: body.text });
     return parts;
   }
@@ -117,6 +128,7 @@ export class Outbox {
    * @param wire The id the room event carries.
    */
   seen(wire: string): void {
+    this.#unechoed.delete(wire);
     const id = this.#byWire.get(wire);
     if (id !== undefined) this.#delivered(id);
   }

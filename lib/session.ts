@@ -283,14 +283,16 @@ export class Session implements Machine<SessionEvent> {
   }
 
   /**
-   * Leaves once everything sent is acknowledged, or after `leaveTimeout`.
+   * Leaves once every message sent has come back from the room (so a piped
+   * client has shown its own words, and everything before them) and the
+   * leave is acknowledged, or after `leaveTimeout`.
    *
    * @param now The current time in ms.
    */
   leave(now: number): void {
     if (this.#state === "closed" || this.#leaveBy !== undefined) return;
     this.#leaveBy = now + this.#leaveTimeout;
-    if (this.#state === "connected") this.#pushLeave(now);
+    this.#leaveWhenEchoed(now);
   }
 
   /**
@@ -529,14 +531,24 @@ export class Session implements Machine<SessionEvent> {
 
   #push(outgoing: Outgoing, now: number): void {
     const n = this.#streams.push(outgoing);
-    if (outgoing.body.type !== "leave") return;
-    this.#leaveN = n;
-    // What waited for the room's rate has been sent: the wait for its acknowledgement starts now.
-    this.#leaveBy = Math.max(this.#leaveBy ?? 0, now + this.#leaveTimeout);
+    if (outgoing.body.type === "leave") this.#leaveN = n;
+    // What waited for the room's rate has been sent: the wait for its echo and its
+    // acknowledgement starts now.
+    if (this.#leaveBy !== undefined) {
+      this.#leaveBy = Math.max(this.#leaveBy, now + this.#leaveTimeout);
+    }
   }
 
   #pushLeave(now: number): void {
     this.#pace({ body: { type: "leave" } }, now);
+  }
+
+  /** Pushes the pending leave once nothing I sent is still to come back from the room. */
+  #leaveWhenEchoed(now: number): void {
+    if (this.#state !== "connected" || this.#leaveBy === undefined) return;
+    if (this.#leaveN !== undefined || this.#outbox.unechoed > 0) return;
+    if (this.#paced.some((outgoing) => outgoing.body.type === "leave")) return;
+    this.#pushLeave(now);
   }
 
   #deliver(part: ServerEvent, now: number): void {
@@ -559,7 +571,10 @@ export class Session implements Machine<SessionEvent> {
       this.#lastSeq = event.seq;
       if (event.type === "rename" && event.from === this.#nick) this.#nick = event.nick;
     }
-    if ("id" in event && event.id !== undefined) this.#outbox.seen(event.id);
+    if ("id" in event && event.id !== undefined) {
+      this.#outbox.seen(event.id);
+      this.#leaveWhenEchoed(now);
+    }
     this.#roster.apply(event);
     if (event.type === "teacher" && !event.history) this.#teacher(event, now);
     if (event.type === "members" && event.roster) return; // sent unasked, for the list only
@@ -617,7 +632,7 @@ export class Session implements Machine<SessionEvent> {
     for (const outgoing of queued) this.#pace(outgoing, now);
     if (this.#leaveBy !== undefined) {
       this.#leaveBy = Math.max(this.#leaveBy, now + this.#leaveTimeout);
-      this.#pushLeave(now);
+      this.#leaveWhenEchoed(now);
     }
     this.#streams.flush(now);
   }

@@ -221,6 +221,29 @@ Deno.test("a piped line is delivered before the client exits 0, in line mode", a
   }
 });
 
+Deno.test("a piped client behind 50 history events still prints its own join and message, last", async () => {
+  const { server, port } = await startServer();
+  let pipe;
+  try {
+    const filler = new Program("client.ts", [`127.0.0.1:${port}`, "--nick", "filler"], {
+      stdin: true,
+    });
+    await filler.type(...Array.from({ length: 50 }, (_, i) => `history ${i}`));
+    await filler.endInput();
+    equal((await filler.exit(30_000)).code, 0);
+    pipe = new Program("client.ts", [`127.0.0.1:${port}`, "--nick", "late"], { stdin: true });
+    await pipe.type("my own words");
+    await pipe.endInput();
+    equal((await pipe.exit(15_000)).code, 0);
+    const lines = pipe.lines.join("\n");
+    ok(pipe.lines.some((line) => line.endsWith("--> late joined")), lines);
+    ok(pipe.lines.at(-1)!.endsWith("<late> my own words"), lines);
+    equal(pipe.lines.filter((line) => line.includes("(earlier)")).length, 50, lines);
+  } finally {
+    await stopAll(pipe, server);
+  }
+});
+
 Deno.test("Ctrl+C on the server tells members it is closing and exits 0", async () => {
   const { server, port } = await startServer();
   let ann;
