@@ -52,7 +52,7 @@ export class Broadcast {
   get lines(): Uint8Array[] {
     if (this.#lines === undefined) {
       const text = eventText(this.event);
-      this.#lines = text === undefined
+      this.#lines = text === undefined || text.quiet
         ? []
         : splitText(legacyLine(text), MAX_DATAGRAM).map((chunk) => encoder.encode(chunk));
     }

@@ -126,7 +126,7 @@ export class ChatView {
       }
     }
     const text = eventText(event);
-    if (text === undefined) return false;
+    if (text === undefined || text.quiet) return false;
     const spans: Span[] = [{ text: `[${clock(text.time ?? now)}] `, style: DIM }];
     if (text.history) spans.push({ text: "(earlier) ", style: DIM });
     if (text.from === undefined) {

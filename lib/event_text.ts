@@ -59,6 +59,11 @@ export interface EventText {
   time?: number;
   /** The room sequence number, for room events. */
   seq?: number;
+  /**
+   * For the server's log only, not members' screens: a member coming back
+   * (after a reconnect or a server restart), whom the room already knows.
+   */
+  quiet?: boolean;
 }
 
 const LEFT: Record<LeaveReason, string> = {
@@ -114,7 +119,9 @@ export function eventText(event: ShownEvent): EventText | undefined {
         ...base,
       };
     case "join":
-      return notice("join", nick(event.nick), plain(" joined"));
+      return event.back
+        ? { ...notice("join", nick(event.nick), plain(" is back")), quiet: true }
+        : notice("join", nick(event.nick), plain(" joined"));
     case "leave":
       return notice("leave", nick(event.nick), plain(` ${LEFT[event.reason]}`));
     case "rename":
@@ -192,6 +199,8 @@ function teacherText(
         "info",
         plain(`the teacher set the room's rate to ${event.rate} messages a second`),
       );
+    case "restart":
+      return notice("info", plain("the server restarted; everyone here is coming back"));
   }
 }
 

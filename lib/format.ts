@@ -54,8 +54,9 @@ export function timestamp(time: number): string {
  */
 export function describeEvent(event: SessionEvent, me: string): string | undefined {
   const text = eventText(event);
+  if (text === undefined || text.quiet) return undefined;
   // A message's own lines go under its first, indented past the timestamp.
-  return text && ircLine(text, me).replaceAll("\n", `\n${" ".repeat(INDENT)}`);
+  return ircLine(text, me).replaceAll("\n", `\n${" ".repeat(INDENT)}`);
 }
 
 /**

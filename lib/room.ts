@@ -129,6 +129,8 @@ export interface RoomOptions {
  */
 export class Room implements Machine<RoomLogEntry> {
   readonly #epoch: string;
+  /** When the room first saw the clock: joins naming another epoch soon after are returns. */
+  #bornAt: number | undefined;
   readonly #timeout: number;
   readonly #heartbeat: number;
   readonly #maxMembers: number;
@@ -294,6 +296,7 @@ export class Room implements Machine<RoomLogEntry> {
    * @param now The current time in ms.
    */
   receive(data: Uint8Array, from: Address, now: number): void {
+    this.#bornAt ??= now;
     this.stats.datagrams++;
     const key = addressKey(from);
     if (!this.#budget.allow(key, now)) {
@@ -470,7 +473,11 @@ export class Room implements Machine<RoomLogEntry> {
     this.#members.add(member);
     this.#welcome(member);
     this.#replay(link, last, Infinity, now);
-    this.#announce({ type: "join", nick, time: now }, now, key);
+    // A client that was here before (it names an epoch) comes back quietly: after a reconnect,
+    // or a restart of the server, whose new epoch it cannot know; its roster still learns of it.
+    const back = frame.epoch !== undefined &&
+      (frame.epoch === this.#epoch || now < (this.#bornAt ?? now) + RESTART_GRACE);
+    this.#announce({ type: "join", nick, time: now, ...(back ? { back } : {}) }, now, key);
   }
 
   #welcome(member: Member): void {
@@ -704,4 +711,7 @@ function burstOf(rate: number): number {
 }
 
 /** What a muted member is told when it speaks. */
+/** For this long after a server starts, a join naming another epoch is a member coming back, in ms. */
+const RESTART_GRACE = 60_000;
+
 const MUTED = "You are muted by the teacher: your messages are not sent";

@@ -35,7 +35,17 @@ export type Table = Readonly<Record<string, Shape>>;
 const LEAVE_REASONS = ["quit", "timeout", "closing", "overload"] as const;
 
 /** What the teacher did, in a `teacher` room event (an unknown action reads as `say`). */
-const TEACHER_ACTIONS = ["say", "topic", "kick", "ban", "unban", "mute", "unmute", "slow"] as const;
+const TEACHER_ACTIONS = [
+  "say",
+  "topic",
+  "kick",
+  "ban",
+  "unban",
+  "mute",
+  "unmute",
+  "slow",
+  "restart",
+] as const;
 
 /**
  * Frames a client sends to the server; those with `n` travel on the client's
@@ -87,7 +97,7 @@ const SPOKEN = {
 export const STREAM_EVENTS = {
   msg: SPOKEN,
   action: SPOKEN,
-  join: { seq: "count", nick: "string", time: "number", history: "boolean?" },
+  join: { seq: "count", nick: "string", time: "number", back: "boolean?", history: "boolean?" },
   leave: {
     seq: "count",
     nick: "string",

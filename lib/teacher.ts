@@ -88,6 +88,16 @@ export class Teacher {
   }
 
   /**
+   * Records that the server was started again on its transcript: one line for
+   * everyone, instead of a join for each member coming back.
+   *
+   * @param now The current time in ms.
+   */
+  restarted(now: number): void {
+    this.#room.announce({ type: "teacher", action: "restart", time: now }, now);
+  }
+
+  /**
    * Sets the room's topic: shown in clients' status lines and to joiners.
    *
    * @param text The topic ("" to clear it).

@@ -44,6 +44,23 @@ Deno.test("a server killed mid-conversation and restarted on its log: clients re
     // Back under the name it asked for: no "'ann' was taken".
     const rejoined = ann.json().filter((e) => e.type === "connected").at(-1);
     deepEqual([rejoined?.nick, rejoined?.requested], ["annie", "annie"]);
+    // The restart is one room event; members come back quietly (joins marked `back`).
+    await ben.waitFor((c) => c.json().some((e) => e.type === "teacher" && e.action === "restart"));
+    const events = ben.json().filter((e) => !e.history);
+    const restart = events.findIndex((e) => e.type === "teacher" && e.action === "restart");
+    const joins = (from: number, to: number) =>
+      events.slice(from, to).filter((e) => e.type === "join");
+    deepEqual(joins(0, restart).map((e) => [e.nick, e.back ?? false]), [["ben", false]]);
+    const after = joins(restart, events.length);
+    ok(after.length > 0 && after.every((e) => e.back === true), JSON.stringify(after));
+    ok(
+      restarted.lines.some((line) => /the server restarted/.test(line)),
+      restarted.lines.join("\n"),
+    );
+    ok(
+      restarted.lines.some((line) => /(annie|ben) is back/.test(line)),
+      restarted.lines.join("\n"),
+    );
     deepEqual(ann.transcript().map((m) => m.split(" ").slice(2).join(" ")).sort(), [
       "me too",
       "one",

@@ -334,6 +334,37 @@ Deno.test("Room: a legacy member picks a name with /nick and lists the room with
   deepEqual(room.members, ["alice", "netcat"]);
 });
 
+Deno.test("Room: a member coming back is a quiet join; a newcomer is announced", () => {
+  const room = new Room({ epoch: "e1" });
+  legacyJoin(room, 7, 0);
+  drain(room);
+  const comeBack = (nick: string, port: number, epoch: string, now: number) => {
+    const session = `s${port}-${now}`;
+    const frame = { type: "join" as const, nick, session, epoch, last: 0 };
+    room.receive(encodePadded(frame, 256), at(port), now);
+    const cookie = peek(room).findLast((f) => f.type === "retry")!.cookie as string;
+    room.receive(encodePadded({ ...frame, cookie }, 256), at(port), now);
+  };
+  join(room, "new", 1, 1000);
+  comeBack("ann", 2, "e1", 2000); // this room's epoch: a reconnect
+  comeBack("ben", 3, "old", 3000); // another epoch, just after the start: a restart
+  comeBack("cat", 4, "old", 120_000); // another epoch long after: a stranger's claim
+  peek(room); // keep the datagrams for drain() below; log() takes the events
+  const joins = log(room).map((e) => e.event).filter((e) => e.type === "join");
+  deepEqual(joins.map((e) => [e.nick, "back" in e && e.back === true]), [
+    ["new", false],
+    ["ann", true],
+    ["ben", true],
+    ["cat", false],
+  ]);
+  const toLegacy = (drain(room).get(7) ?? []) as string[];
+  deepEqual(toLegacy.filter((line) => line.includes("joined")), [
+    "* new joined\n",
+    "* cat joined\n",
+  ]);
+  deepEqual(room.members.sort(), ["10.0.0.2:7", "ann", "ben", "cat", "new"]);
+});
+
 Deno.test("Room removes a silent legacy member after the legacy timeout", () => {
   const room = new Room({ legacyTimeout: 60_000 });
   legacyJoin(room, 7, 0);

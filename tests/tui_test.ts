@@ -250,7 +250,7 @@ Deno.test({
   fn: () =>
     chat(async (terminal, bob) => {
       await terminal.paste("for i in range(3):\n    print(i)\nprint('done')");
-      ok(input(await terminal.screen()).includes("↵"), "the paste waits in the input line");
+      await terminal.waitFor((s) => input(s).includes("↵"), 5000, "the paste in the input line");
       await terminal.keys("Enter");
       await bob.waitFor((c) => c.messages().some((m) => m.from === "alice"));
       const pasted = bob.messages().filter((m) => m.from === "alice");
@@ -274,8 +274,12 @@ Deno.test({
       await terminal.waitFor((s) => s.some((row) => row.startsWith("小明> abc")));
       equal((await terminal.cursor()).x, 9, "小明> is 6 cells, then abc");
       // 40 columns: the status line drops decorations, not the room or the connection state.
-      const status = (await terminal.screen()).find((row) => row.includes("connected"));
-      ok(status !== undefined && status.includes("udpchat · ") && status.trimEnd().length <= 40);
+      const screen40 = await terminal.waitFor((s) => s.some((row) => row.includes("connected")));
+      const status = screen40.find((row) => row.includes("connected"));
+      ok(
+        status !== undefined && status.includes("udpchat · ") && status.trimEnd().length <= 40,
+        JSON.stringify(status),
+      );
       bob = await startClient(port, "bob");
       const words = "every word of this message arrives whole on a narrow screen";
       await bob.type(words);
