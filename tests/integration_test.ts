@@ -259,6 +259,39 @@ Deno.test("Ctrl+C on the server tells members it is closing and exits 0", async 
   }
 });
 
+Deno.test("a server started the documented way, `deno task server`, frees its port when stopped", async () => {
+  const { freePort } = await import("./process.ts");
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    const port = freePort();
+    const task = new Deno.Command(Deno.execPath(), {
+      args: ["task", "server", "--host", "127.0.0.1", "--port", String(port), "--no-discovery"],
+      cwd: new URL("..", import.meta.url),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const output = task.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes("listening on")) seen += (await output.read()).value ?? "";
+    task.kill(signal);
+    await task.status; // deno task passes the signal on, and ends with the conventional 128+N
+    await output.cancel();
+    // The server went with it: the port is free again, for the next server (no orphan holds it).
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      try {
+        Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port }).close();
+        break;
+      } catch (error) {
+        if (!(error instanceof Deno.errors.AddrInUse) || Date.now() > deadline) {
+          throw new Error(`${signal}: port ${port} still held: ${error}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+});
+
 Deno.test("a client with no server answering gives up by itself, explains and exits 3", async () => {
   const { freePort } = await import("./process.ts");
   const client = new Program("client.ts", [`127.0.0.1:${freePort()}`, "--nick", "ann"], {
