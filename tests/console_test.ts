@@ -66,7 +66,7 @@ Deno.test("the teacher's console: kick, ban, mute, say, topic, slow — seen by 
     await bob.waitFor((c) => ofType(c, "error").some((e) => e.code === "muted"));
     await server.type("/unmute bob", "/who");
     await server.waitForLine("3 here:");
-    ok(server.lines.some((l) => /alice +127\.0\.0\.1:\d+ +since/.test(l)));
+    await server.waitFor((s) => s.lines.some((l) => /alice +127\.0\.0\.1:\d+ +since/.test(l)));
 
     await server.type("/kick bob spam");
     equal((await bob.exit()).code, 5, "bob exits: removed, not reconnecting");

@@ -128,11 +128,8 @@ Deno.test({
 
       const room = await server(h0.ns, 9999, "Only room");
       programs.push(room);
-      ok(
-        room.lines.some((line) => line.includes(`deno task client ${h0.ip} --nick NAME`)),
-        room.lines.join("\n"),
-      );
-      // Printed just after "listening on": wait for it rather than race it.
+      // Printed just after "listening on": wait for them rather than race them.
+      await room.waitForLine(`deno task client ${h0.ip} --nick NAME`);
       await room.waitForLine("firewall: allow incoming UDP on port 9999 and 9998");
       const ann = new Program("client.ts", ["--nick", "ann", "--json"], {
         stdin: true,

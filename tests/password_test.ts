@@ -61,7 +61,7 @@ Deno.test("a wrong or missing password gets a clear refusal; nc is turned away p
   const { server } = await startServer([], port, { env });
   const nc = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   try {
-    ok(server.lines.some((line) => line.includes("room password set")));
+    await server.waitForLine("room password set"); // printed just after "listening on"
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ UDPCHAT_PASSWORD: "rose" }, /refused to let you in: Wrong room password/],
       [{}, /refused to let you in: this room has a password: start the client with --password/],
