@@ -62,6 +62,31 @@ export function isIpv4(host: string): boolean {
 }
 
 /**
+ * Whether text is shaped like an IPv6 address: hex groups, at most one `::`,
+ * an optional zone (`%eth0`).
+ *
+ * @param text The text.
+ * @returns `true` if it is.
+ *
+ * @example Usage
+ * ```ts
+ * import { isIpv6 } from "./address.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(isIpv6("fe80::1%eth0"), true);
+ * equal(isIpv6("a:b:c"), false);
+ * ```
+ */
+export function isIpv6(text: string): boolean {
+  const [address, zone, ...rest] = text.split("%");
+  if (rest.length > 0 || zone === "") return false;
+  const groups = address.split(":");
+  const double = address.split("::").length - 1;
+  if (double > 1 || (double === 0 && groups.length !== 8) || groups.length > 8) return false;
+  return /^[0-9a-f:.]+$/i.test(address) && groups.every((g) => g.length <= 4 || g.includes("."));
+}
+
+/**
  * An IPv4 address as a dual-stack socket reports it (`::ffff:10.0.0.5`),
  * written the usual way (`10.0.0.5`); any other host unchanged.
  *

@@ -7,7 +7,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import type { Address } from "./address.ts";
+import { type Address, isIpv6 } from "./address.ts";
 
 /** The version both programs print with `--version`. */
 export const VERSION = "0.1.0";
@@ -234,14 +234,4 @@ export function parseHostPort(text: string, defaultPort: number): Address {
   }
   if (text === "") throw new UsageError("Server address cannot be empty");
   return { hostname: text, port: defaultPort };
-}
-
-/** Whether text is shaped like an IPv6 address: hex groups, at most one `::`, an optional zone. */
-function isIpv6(text: string): boolean {
-  const [address, zone, ...rest] = text.split("%");
-  if (rest.length > 0 || zone === "") return false;
-  const groups = address.split(":");
-  const double = address.split("::").length - 1;
-  if (double > 1 || (double === 0 && groups.length !== 8) || groups.length > 8) return false;
-  return /^[0-9a-f:.]+$/i.test(address) && groups.every((g) => g.length <= 4 || g.includes("."));
 }

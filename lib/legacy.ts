@@ -78,9 +78,10 @@ export const LEGACY_HELP =
 export function whoLine(nicks: readonly string[]): string {
   let line = `${nicks.length} here: `;
   for (const [i, nick] of nicks.entries()) {
+    const shown = (i > 0 ? ", " : "") + sanitize(nick);
     const more = `… and ${nicks.length - i} more`;
-    if (line.length + nick.length + more.length > 1000) return line + more;
-    line += (i > 0 ? ", " : "") + sanitize(nick);
+    if (encoder.encode(line + shown + more).length > 1000) return line + more;
+    line += shown;
   }
   return line;
 }
@@ -195,7 +196,7 @@ export class LegacyPeer implements Channel {
   warn(why: string, now: number): void {
     if (now < this.#warnedAt + SLOW_DOWN_EVERY) return;
     this.#warnedAt = now;
-    this.#send(this.#to, encoder.encode(`* ${why}\n`));
+    this.tell(why);
   }
 
   /**
@@ -204,13 +205,11 @@ export class LegacyPeer implements Channel {
    * @param text The sentence.
    */
   tell(text: string): void {
-    this.#send(this.#to, encoder.encode(`* ${text}\n`));
+    this.#tell(text);
   }
 
   removed(action: "kick" | "ban", text?: string, minutes?: number): Uint8Array {
-    const line = encoder.encode(`* ${removedText(action, text, minutes)}\n`);
-    this.#send(this.#to, line);
-    return line;
+    return this.#tell(removedText(action, text, minutes));
   }
 
   relay(broadcast: Broadcast): boolean {
@@ -220,11 +219,18 @@ export class LegacyPeer implements Channel {
     return true;
   }
 
+  /** Sends `* text` and returns the datagram, for a caller that repeats it. */
+  #tell(text: string): Uint8Array {
+    const line = encoder.encode(`* ${text}\n`);
+    this.#send(this.#to, line);
+    return line;
+  }
+
   reply(_code: string, message: string): void {
     this.tell(message); // a refused /nick: the reason, as a plain line
   }
 
   closing(): void {
-    this.#send(this.#to, encoder.encode("* server closing\n"));
+    this.tell("server closing");
   }
 }
