@@ -115,15 +115,12 @@ async function main(args: string[]): Promise<number> {
       );
     }
   }
-  const room = new Room({ ...config.room, epoch, password });
+  const room = new Room({ ...config.room, epoch, password, journal: transcript });
   room.restore(restored, Date.now());
   // Started again on its transcript: one room event says so, and members come back quietly.
   if (restored.length > 0) room.teacher.restarted(Date.now());
   const endpoint = new UdpEndpoint(conn, room, (entries) => {
-    for (const entry of entries) {
-      if (transcript && "seq" in entry.event) transcript.append(entry.event, entry.scope);
-      log(describeLogEntry(entry));
-    }
+    for (const entry of entries) log(describeLogEntry(entry));
   });
   const discoveryConn = config.discovery ? openDiscovery(log) : undefined;
   const name = config.room.name ?? "udpchat";

@@ -73,7 +73,7 @@ export interface Channel {
    */
   relay(broadcast: Broadcast, now: number): boolean;
   /** Answers a request of this member's that failed; a no-op where there is no way to say it. */
-  reply(code: ErrorCode, message: string, now: number): void;
+  reply(code: ErrorCode, message: string, now: number, id?: string): void;
   /** Tells the member the server is closing. */
   closing(): void;
   /**

@@ -120,6 +120,11 @@ export class ChatView {
         this.#pending.delete(event.id);
         return false;
       case "failed": {
+        // Refused by the server: no longer pending, and a line says why.
+        if (event.final) {
+          this.#pending.delete(event.id);
+          break;
+        }
         const message = this.#pending.get(event.id);
         if (message) message.failed = true;
         return false;

@@ -137,7 +137,9 @@ export function eventText(event: ShownEvent): EventText | undefined {
     case "refused":
       return notice("error", plain(`the server refused to let you in: ${s(event.reason)}`));
     case "failed":
-      return notice("error", plain(`not delivered (${event.reason}): ${s(event.text)}`));
+      return event.final
+        ? notice("error", plain(`not sent — ${s(event.reason)}: ${s(event.text)}`))
+        : notice("error", plain(`not delivered (${event.reason}): ${s(event.text)}`));
     case "connected":
       return notice(
         "info",
@@ -157,6 +159,8 @@ export function eventText(event: ShownEvent): EventText | undefined {
       );
     case "closing":
       return notice("info", plain("server closing"));
+    case "journal":
+      return notice("error", plain(event.text));
     case "teacher":
       return teacherText(event, notice, nick, plain);
     case "removed":

@@ -19,7 +19,8 @@ export type ErrorCode =
   | "address-full"
   | "bad-password"
   | "banned"
-  | "muted";
+  | "muted"
+  | "cannot-save";
 
 /**
  * A datagram that cannot be accepted. `code` says which rule it broke; the

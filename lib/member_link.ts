@@ -147,8 +147,8 @@ export class MemberLink implements Channel {
     this.#streams.flush(now);
   }
 
-  reply(code: ErrorCode, message: string, now: number): void {
-    this.queue({ type: "error", code, message }, now);
+  reply(code: ErrorCode, message: string, now: number, id?: string): void {
+    this.queue({ type: "error", code, message, ...(id === undefined ? {} : { id }) }, now);
   }
 
   closing(): void {

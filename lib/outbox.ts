@@ -27,7 +27,14 @@ export interface Outgoing {
 export type DeliveryEvent =
   | { type: "pending"; id: number; text: string }
   | { type: "delivered"; id: number }
-  | { type: "failed"; id: number; text: string; reason: string };
+  | {
+    type: "failed";
+    id: number;
+    text: string;
+    reason: string;
+    /** Set when the server refused it: it is not being retried. */
+    final?: boolean;
+  };
 
 interface PendingMessage {
   text: string;
@@ -62,8 +69,8 @@ export class Outbox {
   #pending = new Map<number, PendingMessage>();
   /** Local ids of pending messages by wire id, to recognise them in the room. */
   #byWire = new Map<string, number>();
-  /** Wire ids of messages not yet seen coming back from the room. */
-  #unechoed = new Set<string>();
+  /** Messages not yet seen coming back from the room, by wire id. */
+  #unechoed = new Map<string, { id: number; text: string }>();
 
   /**
    * Creates an empty outbox.
@@ -107,7 +114,7 @@ export class Outbox {
     }));
     this.#pending.set(id, { text: body.text, wire, parts, since: now, reported: false });
     this.#byWire.set(wire, id);
-    this.#unechoed.add(wire);
+    this.#unechoed.set(wire, { id, text: body.text });
     this.#emit({ type: "pending", id, text: body.text });
     return parts;
   }
@@ -131,6 +138,24 @@ export class Outbox {
     this.#unechoed.delete(wire);
     const id = this.#byWire.get(wire);
     if (id !== undefined) this.#delivered(id);
+  }
+
+  /**
+   * Notes that the server refused a message (an `error` naming its id): it
+   * is reported as failed for good, even if its acknowledgement came first.
+   *
+   * @param wire The id the error carries.
+   * @param reason The server's words.
+   * @returns Whether the id was one of my messages still on its way.
+   */
+  refused(wire: string, reason: string): boolean {
+    const message = this.#unechoed.get(wire);
+    if (message === undefined) return false;
+    this.#unechoed.delete(wire);
+    this.#byWire.delete(wire);
+    this.#pending.delete(message.id);
+    this.#emit({ type: "failed", id: message.id, text: message.text, reason, final: true });
+    return true;
   }
 
   /**

@@ -58,6 +58,7 @@ import { Teacher } from "./teacher.ts";
 import { nickKey, validateNick } from "./nick.ts";
 import { RateLimiter, TokenBucket } from "./rate_limit.ts";
 import { RoomHistory } from "./room_history.ts";
+import { type Journal, RoomJournal } from "./room_journal.ts";
 import type { RoomLogEntry, RoomStats } from "./room_log.ts";
 import { MAX_ID } from "./schema.ts";
 import type { StreamOptions } from "./stream.ts";
@@ -104,6 +105,12 @@ export interface RoomOptions {
   rate?: number;
   /** Source of secure random bytes (tokens, secrets); replace it for deterministic tests. */
   randomBytes?: (count: number) => Uint8Array;
+  /**
+   * Where every room event is saved before it is relayed (the transcript
+   * file). While it cannot be written, messages, renames and newcomers are
+   * refused (`cannot-save`); see {@linkcode RoomJournal}.
+   */
+  journal?: Journal;
 }
 
 /**
@@ -147,6 +154,7 @@ export class Room implements Machine<RoomLogEntry> {
   /** The teacher's actions on this room: what the server's console calls. */
   readonly teacher: Teacher;
   readonly #output = new Output<RoomLogEntry>();
+  readonly #journal: RoomJournal;
   readonly #send = (to: Address, data: Uint8Array): void => {
     this.stats.datagramsOut++;
     this.#output.send(to, data);
@@ -191,6 +199,7 @@ export class Room implements Machine<RoomLogEntry> {
       rate = 5,
       password,
       randomBytes = secureRandom,
+      journal,
     } = options;
     if (!(timeout > heartbeat * 2)) {
       throw new RangeError(
@@ -210,6 +219,7 @@ export class Room implements Machine<RoomLogEntry> {
     this.#rate = rate;
     this.#budget = datagramBudget(rate);
     this.#history = new RoomHistory(history);
+    this.#journal = new RoomJournal(journal, (event) => this.#output.report({ event }));
     this.teacher = new Teacher({
       members: this.#members,
       moderation: this.#moderation,
@@ -379,6 +389,13 @@ export class Room implements Machine<RoomLogEntry> {
     for (const member of this.#members.all()) member.channel.closing();
     this.#members.clear();
     this.#output.report({ event: { type: "closing", time: now } });
+    const unsaved = this.#journal.close(now);
+    if (unsaved > 0) {
+      const events = unsaved === 1 ? "1 room event" : `${unsaved} room events`;
+      const text = `${events} could not be written to the transcript, ` +
+        `which ends at #${this.#history.seq - unsaved}`;
+      this.#output.report({ event: { type: "journal", text, time: now } });
+    }
   }
 
   /**
@@ -461,6 +478,14 @@ export class Room implements Machine<RoomLogEntry> {
       return this.#door.refuse(from, key, session, "bad-nick", reason, size, now);
     }
     const nick = this.#members.freeNick(proved.nick);
+    // A client that was here before (it names an epoch) comes back quietly: after a reconnect,
+    // or a restart of the server, whose new epoch it cannot know; its roster still learns of it.
+    const back = frame.epoch !== undefined &&
+      (frame.epoch === this.#epoch || now < (this.#bornAt ?? now) + RESTART_GRACE);
+    const join = this.#stamp({ type: "join", nick, time: now, ...(back ? { back } : {}) });
+    if (!this.#journal.save(join, key, now)) {
+      return this.#door.refuse(from, key, session, "cannot-save", NOT_SAVED, size, now);
+    }
     const member: Member = {
       key,
       address: from,
@@ -473,11 +498,7 @@ export class Room implements Machine<RoomLogEntry> {
     this.#members.add(member);
     this.#welcome(member);
     this.#replay(link, last, Infinity, now);
-    // A client that was here before (it names an epoch) comes back quietly: after a reconnect,
-    // or a restart of the server, whose new epoch it cannot know; its roster still learns of it.
-    const back = frame.epoch !== undefined &&
-      (frame.epoch === this.#epoch || now < (this.#bornAt ?? now) + RESTART_GRACE);
-    this.#announce({ type: "join", nick, time: now, ...(back ? { back } : {}) }, now, key);
+    this.#publish(join, now, key);
   }
 
   #welcome(member: Member): void {
@@ -532,8 +553,12 @@ export class Room implements Machine<RoomLogEntry> {
       if (admitted === undefined || this.#members.size >= this.#maxMembers) return;
       if (this.#crowded(from.hostname)) return;
       admitted.nick = this.#members.freeNick(admitted.nick);
+      const join = this.#stamp({ type: "join", nick: admitted.nick, time: now });
+      if (!this.#journal.save(join, key, now)) {
+        return admitted.channel.reply("cannot-save", NOT_SAVED, now);
+      }
       this.#members.add(admitted);
-      this.#announce({ type: "join", nick: admitted.nick, time: now }, now, key);
+      this.#publish(join, now, key);
       if (admitted.channel instanceof LegacyPeer) {
         admitted.channel.tell(`you are ${admitted.nick}: ${LEGACY_HELP}`);
       }
@@ -562,8 +587,10 @@ export class Room implements Machine<RoomLogEntry> {
       case "help":
         return peer.tell(LEGACY_HELP);
     }
+    if (!this.#offer({ type: "msg", from: member.nick, text, time: now }, now, key)) {
+      return peer.warn(notSaved(text), now);
+    }
     member.said++;
-    this.#announce({ type: "msg", from: member.nick, text, time: now }, now, key);
   }
 
   #request(member: Member, link: MemberLink, part: ClientRequest, now: number): void {
@@ -576,20 +603,22 @@ export class Room implements Machine<RoomLogEntry> {
     switch (request?.type) {
       case "msg":
       case "action": {
-        if (this.#moderation.muted(member.nick)) return link.reply("muted", MUTED, now);
+        const { type, text } = request;
+        const id = relayableId(request.id);
+        if (this.#moderation.muted(member.nick)) return link.reply("muted", MUTED, now, id);
         // A message resent after reconnecting may have been relayed already; ids are the sender's own.
         if (request.id !== undefined && this.#history.seen(member.key, request.id)) return;
+        const event = { type, from: member.nick, text, time: now, ...(id ? { id } : {}) };
+        if (!this.#offer(event, now, member.key)) {
+          return link.reply("cannot-save", id ? NOT_SAVED : notSaved(text), now, id);
+        }
         member.said++;
-        const { type, text } = request;
-        const id = request.id !== undefined && request.id.length <= MAX_ID ? request.id : undefined;
-        return this.#announce(
-          { type, from: member.nick, text, time: now, ...(id ? { id } : {}) },
-          now,
-          member.key,
-        );
+        return;
       }
       case "pm":
-        if (this.#moderation.muted(member.nick)) return link.reply("muted", MUTED, now);
+        if (this.#moderation.muted(member.nick)) {
+          return link.reply("muted", MUTED, now, relayableId(request.id));
+        }
         return this.#privateMessage(member, request, now);
       case "rename":
         return this.#rename(member, request.nick, now);
@@ -615,14 +644,14 @@ export class Room implements Machine<RoomLogEntry> {
     if (target === undefined) {
       return member.channel.reply("no-such-nick", `No member is called '${request.to}'`, now);
     }
-    const id = request.id !== undefined && request.id.length <= MAX_ID ? { id: request.id } : {};
+    const id = relayableId(request.id);
     const broadcast = new Broadcast({
       type: "pm",
       from: member.nick,
       to: target.nick,
       text: request.text,
       time: Math.floor(now),
-      ...id,
+      ...(id ? { id } : {}),
     });
     for (const recipient of target === member ? [member] : [target, member]) {
       recipient.channel.relay(broadcast, now);
@@ -652,9 +681,13 @@ export class Room implements Machine<RoomLogEntry> {
     }
     if (nick === member.nick) return;
     const old = member.nick;
+    const rename = this.#stamp({ type: "rename", from: old, nick, time: now });
+    if (!this.#journal.save(rename, undefined, now)) {
+      return channel.reply("cannot-save", NOT_SAVED, now);
+    }
     this.#members.rename(member, nick);
     this.#moderation.renamed(old, nick);
-    this.#announce({ type: "rename", from: old, nick, time: now }, now);
+    this.#publish(rename, now);
   }
 
   #remove(member: Member, reason: LeaveReason, now: number): void {
@@ -663,13 +696,40 @@ export class Room implements Machine<RoomLogEntry> {
   }
 
   /**
-   * Gives an event the next `seq`, remembers it and relays it to every member.
+   * Gives an event the next `seq`, records it (held if the transcript cannot
+   * take it now: see {@linkcode RoomJournal}) and relays it to every member.
+   * For what the room cannot refuse: leaves, the teacher's actions.
+   */
+  #announce(event: DistributiveOmit<RoomEvent, "seq">, now: number, scope?: string): void {
+    const full = this.#stamp(event);
+    this.#journal.record(full, scope, now);
+    this.#publish(full, now, scope);
+  }
+
+  /**
+   * Announces an event only if the transcript takes it, so nothing is relayed
+   * that is not on disk.
+   *
+   * @returns Whether it was announced; if not, refuse what caused it.
+   */
+  #offer(event: DistributiveOmit<RoomEvent, "seq">, now: number, scope?: string): boolean {
+    const full = this.#stamp(event);
+    if (!this.#journal.save(full, scope, now)) return false;
+    this.#publish(full, now, scope);
+    return true;
+  }
+
+  /** The event with the next `seq`, not yet given out, and whole milliseconds on the wire. */
+  #stamp(event: DistributiveOmit<RoomEvent, "seq">): RoomEvent {
+    return { ...event, seq: this.#history.seq + 1, time: Math.floor(event.time) } as RoomEvent;
+  }
+
+  /**
+   * Remembers a stamped (and saved) event and relays it to every member.
    * `scope` is the address it concerns: a message's sender (its ids are the
    * sender's own), a joiner, a banned IP; kept in the transcript, never sent.
    */
-  #announce(event: DistributiveOmit<RoomEvent, "seq">, now: number, scope?: string): void {
-    // Whole milliseconds on the wire, whatever clock drives the room.
-    const full = { ...event, seq: this.#history.next(), time: Math.floor(event.time) } as RoomEvent;
+  #publish(full: RoomEvent, now: number, scope?: string): void {
     this.#history.remember(full, scope);
     const address = full.type === "join" ? scope : undefined;
     this.#output.report({
@@ -710,8 +770,24 @@ function burstOf(rate: number): number {
   return Math.max(1, Math.round(rate * 4));
 }
 
-/** What a muted member is told when it speaks. */
+/** A message id short enough to relay back with the message; longer ones are dropped. */
+function relayableId(id: string | undefined): string | undefined {
+  return id !== undefined && id.length <= MAX_ID ? id : undefined;
+}
+
 /** For this long after a server starts, a join naming another epoch is a member coming back, in ms. */
 const RESTART_GRACE = 60_000;
 
+/** What a muted member is told when it speaks. */
 const MUTED = "You are muted by the teacher: your messages are not sent";
+
+/** What is refused while the transcript cannot be written. */
+const NOT_SAVED = "The server cannot save the room's transcript right now (its disk is full " +
+  "or read-only); send it again later";
+
+/** A refused message, named by its start so its sender knows which one to send again. */
+function notSaved(text: string): string {
+  const start = text.length > 30 ? `${text.slice(0, 30)}…` : text;
+  return `Not sent ("${start.replaceAll("\n", " ")}"): the server cannot save the room's ` +
+    "transcript right now (its disk is full or read-only); send it again later";
+}

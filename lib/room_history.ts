@@ -46,11 +46,6 @@ export class RoomHistory {
     return this.#seq;
   }
 
-  /** The next room sequence number to give out. */
-  next(): number {
-    return ++this.#seq;
-  }
-
   /**
    * Keeps an event (and its message id, if any, in its sender's scope).
    *

@@ -6,6 +6,7 @@
  */
 
 import type { RoomEvent } from "./frame.ts";
+import type { JournalNotice } from "./room_journal.ts";
 
 /** A private message, as the server log records it: without its text. */
 export interface PmNotice {
@@ -30,7 +31,7 @@ export interface ClosingNotice {
 /** One line's worth of server log. */
 export interface RoomLogEntry {
   /** What happened. */
-  event: RoomEvent | PmNotice | ClosingNotice;
+  event: RoomEvent | PmNotice | ClosingNotice | JournalNotice;
   /** The member's address, on joins. */
   address?: string;
   /** The sender's address, on its messages: the scope of their ids, kept in the transcript. */

@@ -125,7 +125,7 @@ export const STREAM_EVENTS = {
     history: "boolean?",
   },
   members: { members: "strings", more: "boolean?", roster: "boolean?" },
-  error: { code: "string", message: "string" },
+  error: { code: "string", message: "string", id: "string?" },
 } as const satisfies Table;
 
 /**

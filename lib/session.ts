@@ -134,6 +134,8 @@ export class Session implements Machine<SessionEvent> {
   #lastJoinAt = -Infinity;
   #lastSeq = 0;
   #everConnected = false;
+  /** Whether a rejoin refused for the server's full disk has been reported. */
+  #toldCannotSave = false;
   #leaveBy: number | undefined;
   #leaveN: number | undefined;
   readonly #roster = new Roster();
@@ -328,6 +330,14 @@ export class Session implements Machine<SessionEvent> {
         this.#heartbeat.heard(now);
         if (frame.type === "retry") return this.#retry(frame, now);
         if (frame.type === "welcome") return this.#welcome(frame, now);
+        if (frame.code === "cannot-save" && this.#state === "reconnecting") {
+          // The server's disk is full for now: keep rejoining (the timer does), say so once.
+          if (!this.#toldCannotSave) {
+            this.#output.report({ type: "error", code: frame.code, message: frame.reason });
+          }
+          this.#toldCannotSave = true;
+          return;
+        }
         this.#output.report({ type: "refused", code: frame.code, reason: frame.reason });
         return this.#close("refused");
       case "error":
@@ -571,7 +581,10 @@ export class Session implements Machine<SessionEvent> {
       this.#lastSeq = event.seq;
       if (event.type === "rename" && event.from === this.#nick) this.#nick = event.nick;
     }
-    if ("id" in event && event.id !== undefined) {
+    if (event.type === "error" && event.id !== undefined) {
+      // A message of mine refused (muted, the server's disk full): failed, not delivered.
+      if (this.#outbox.refused(event.id, event.message)) return this.#leaveWhenEchoed(now);
+    } else if ("id" in event && event.id !== undefined) {
       this.#outbox.seen(event.id);
       this.#leaveWhenEchoed(now);
     }
@@ -604,6 +617,7 @@ export class Session implements Machine<SessionEvent> {
       return;
     }
     this.#envelope = envelope;
+    this.#toldCannotSave = false;
     this.#seqLimit = frame.seq;
     // The room's rate: the allowance carries over a reconnect, as the server's does.
     this.#rate = frame.rate;
@@ -615,8 +629,10 @@ export class Session implements Machine<SessionEvent> {
     this.#room = frame.room;
     this.#heartbeat.welcome(frame.heartbeat, frame.timeout, now);
     this.#roster.reset(frame.nick);
-    // A server that restarted without its transcript numbers events afresh.
+    // A server that restarted without its transcript numbers events afresh; one whose last
+    // events never reached its disk numbers on from the last it kept.
     if (frame.epoch !== this.#epoch) this.#lastSeq = 0;
+    else this.#lastSeq = Math.min(this.#lastSeq, frame.seq);
     this.#epoch = frame.epoch;
     this.#output.report({
       type: "connected",

@@ -63,7 +63,9 @@ Deno.test("the teacher's console: kick, ban, mute, say, topic, slow — seen by 
     await server.type("/mute bob");
     await bob.waitFor((c) => teacher(c, "mute").length === 1);
     await bob.type("can anyone hear me?");
-    await bob.waitFor((c) => ofType(c, "error").some((e) => e.code === "muted"));
+    await bob.waitFor((c) =>
+      ofType(c, "failed").some((e) => e.final && /muted by the teacher/.test(String(e.reason)))
+    );
     await server.type("/unmute bob", "/who");
     await server.waitForLine("3 here:");
     await server.waitFor((s) => s.lines.some((l) => /alice +127\.0\.0\.1:\d+ +since/.test(l)));

@@ -3,15 +3,14 @@
  * joiners, long messages.
  */
 
-import { deepEqual, equal, ok } from "node:assert/strict";
-import { Program, startClient, startServer, stopAll } from "./process.ts";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { freePort, Program, startClient, startServer, stopAll } from "./process.ts";
 
 async function serverOn(port: number, args: string[]): Promise<Program> {
   return (await startServer(args, port)).server;
 }
 
 Deno.test("a server killed mid-conversation and restarted on its log: clients resume, transcripts complete, no duplicates", async () => {
-  const { freePort } = await import("./process.ts");
   const port = freePort();
   const log = await Deno.makeTempFile({ suffix: ".jsonl" });
   let server, restarted, ann, ben;
@@ -86,7 +85,6 @@ Deno.test("a server killed mid-conversation and restarted on its log: clients re
 });
 
 Deno.test("a late joiner receives recent history, marked, before live messages and without duplicates", async () => {
-  const { freePort } = await import("./process.ts");
   const port = freePort();
   let server, ann, late;
   try {
@@ -116,7 +114,6 @@ Deno.test("a late joiner receives recent history, marked, before live messages a
 });
 
 Deno.test("a 10 KB message of mixed scripts arrives intact", async () => {
-  const { freePort } = await import("./process.ts");
   const port = freePort();
   let server, ann, ben;
   try {
@@ -133,7 +130,6 @@ Deno.test("a 10 KB message of mixed scripts arrives intact", async () => {
 });
 
 Deno.test("a server restored from an edited transcript skips the forged numbers, says so, and numbers on", async () => {
-  const { freePort } = await import("./process.ts");
   const port = freePort();
   const log = await Deno.makeTempFile({ suffix: ".jsonl" });
   await Deno.writeTextFile(
@@ -191,4 +187,67 @@ Deno.test("a late joiner in line mode sees history stamped with when it was said
   } finally {
     await stopAll(ann, late, server);
   }
+});
+
+/** A small disk to fill: a tmpfs, which only root may mount. */
+const smallDiskUnavailable = Deno.uid() === 0 ? undefined : "mounting a small disk needs root";
+if (smallDiskUnavailable) console.log(`skipping the full-disk test: ${smallDiskUnavailable}`);
+
+Deno.test({
+  name:
+    "a server whose disk fills refuses messages with a clear error, keeps serving, and takes them again when space returns",
+  ignore: smallDiskUnavailable !== undefined,
+  fn: async () => {
+    const dir = await Deno.makeTempDir();
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir],
+    }).output();
+    ok(mount.success, new TextDecoder().decode(mount.stderr));
+    const log = `${dir}/room.jsonl`;
+    let server, ann, ben;
+    try {
+      const port = freePort();
+      server = await serverOn(port, ["--log", log]);
+      ann = await startClient(port, "ann");
+      ben = await startClient(port, "ben");
+      await ann.type("before the disk filled");
+      await ben.waitFor((c) => c.transcript().length === 1);
+      // Fill the disk: what is left is the slack in the transcript's last page.
+      await new Deno.Command("dd", { args: ["if=/dev/zero", `of=${dir}/filler`, "bs=4k"] })
+        .output();
+      const long = (i: number) => `${i} ${"x".repeat(1500)}`;
+      await ann.type(long(1), long(2), long(3), long(4), "still full?");
+      const refusals = (c: Program) => c.json().filter((e) => e.type === "failed" && e.final);
+      await ann.waitFor((c) => refusals(c).length > 0, 10_000, "a refusal");
+      match(String(refusals(ann)[0].reason), /cannot save the room's transcript.*disk is full/);
+      ok(
+        server.lines.some((l) => /cannot write the transcript \(No space left on device/.test(l)),
+        server.lines.join("\n"),
+      );
+      await Deno.remove(`${dir}/filler`);
+      await ann.type("after space returned");
+      await ben.waitFor(
+        (c) => c.transcript().some((line) => line.endsWith("after space returned")),
+        10_000,
+        "the message after",
+      );
+      ok(server.lines.some((l) => /transcript writable again/.test(l)), server.lines.join("\n"));
+      // What ben saw is exactly what the transcript holds, each line whole.
+      const text = await Deno.readTextFile(log);
+      ok(text.endsWith("\n"));
+      const saved = text.trim().split("\n").map((line) => JSON.parse(line)).filter((e) =>
+        e.type === "msg"
+      );
+      deepEqual(ben.transcript(), saved.map((e) => `${e.seq} ann ${e.text}`));
+      equal(
+        saved.length + refusals(ann).length,
+        7,
+        "every message either saved and shown, or refused and said so",
+      );
+    } finally {
+      await stopAll(server, ann, ben);
+      await new Deno.Command("umount", { args: [dir] }).output();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
 });

@@ -1,4 +1,4 @@
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { ChatView, nickColor } from "../lib/chat_view.ts";
 import { LineEditor } from "../lib/editor.ts";
 import { describeEvent, jsonLine } from "../lib/format.ts";
@@ -203,6 +203,11 @@ Deno.test("ChatView colours nicknames stably, marks mine, highlights mentions an
   ok(view.lines().at(-1)!.some((span) => span.text.includes("✗")));
   view.apply({ type: "delivered", id: 1 }, "alice", 0);
   equal(view.lines().length, 3);
+  // Refused by the server (muted, its disk full): a line says so, nothing stays pending.
+  view.apply({ type: "pending", id: 2, text: "refused" }, "alice", 0);
+  view.apply({ type: "failed", id: 2, text: "refused", reason: "muted", final: true }, "alice", 0);
+  equal(view.lines().length, 4);
+  match(view.lines().at(-1)!.map((span) => span.text).join(""), /not sent — muted: refused$/);
 });
 
 Deno.test("parseKeys() marks a bracketed paste, and a message's own lines stay lines on screen", () => {

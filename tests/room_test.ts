@@ -4,6 +4,7 @@ import { encodePadded, type RoomEvent } from "../lib/frame.ts";
 import { Room, type RoomLogEntry } from "../lib/room.ts";
 import { LEGACY_HELP } from "../lib/legacy.ts";
 import { ACK_DELAY } from "../lib/stream.ts";
+import { fullableDisk } from "./sim.ts";
 
 type Json = Record<string, unknown>;
 const encoder = new TextEncoder();
@@ -637,4 +638,57 @@ Deno.test("Room restores the topic, the rate and bans from its transcript", () =
   join(restarted, "sneaky", 5, 20);
   const refused = (drain(restarted).get(5) as Json[]).find((f) => f.type === "refused")!;
   equal(refused.code, "banned");
+});
+
+Deno.test("Room on a full disk refuses messages, renames and newcomers, and takes them again once it can write", () => {
+  const disk = fullableDisk();
+  const room = new Room({ journal: disk });
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  legacyJoin(room, 3, 0);
+  drain(room);
+  disk.full = true;
+  send(room, 1, { type: "msg", n: 1, text: "lost to a full disk?", id: "a-1" }, 1);
+  send(room, 1, { type: "rename", n: 2, nick: "alicia" }, 1);
+  room.receive(encoder.encode("plain text too\n"), at(3), 1);
+  peek(room);
+  const notices = log(room).filter((e) => e.event.type === "journal");
+  const out = drain(room);
+  deepEqual(events(out, 1).map((e) => e.code), ["cannot-save", "cannot-save"]);
+  // The error names the message by its id, for the client to mark it not sent.
+  match(events(out, 1)[0].message as string, /cannot save the room's transcript .*disk is full/);
+  equal(events(out, 1)[0].id, "a-1");
+  match((out.get(3) ?? []).join(""), /Not sent \("plain text too"\)/);
+  equal(events(out, 2).length, 0, "nobody else hears of what was refused");
+  equal(notices.length, 1, "the console hears once, not per message");
+  match((notices[0].event as { text: string }).text, /cannot write the transcript \(No space left/);
+  join(room, "carol", 4, 2);
+  equal(peek(room).findLast((f) => f.type === "refused")?.code, "cannot-save");
+  drain(room);
+  // Leaving cannot be refused: it waits in memory, and is written first when the disk frees.
+  send(room, 2, { type: "leave", n: 1 }, 3);
+  ok(!room.members.includes("bob"));
+  disk.full = false;
+  send(room, 1, { type: "msg", n: 3, text: "and now?" }, 10_000);
+  peek(room);
+  const resumed = log(room).find((e) => e.event.type === "journal")?.event as { text: string };
+  match(resumed.text, /writable again after 10 s/);
+  deepEqual(disk.lines, ["1 join", "2 join", "3 join", "4 leave", "5 msg"]);
+  ok(events(drain(room), 1).some((e) => e.type === "msg" && e.text === "and now?"));
+});
+
+Deno.test("Room never relays a message the transcript did not take, even when the disk fills just then", () => {
+  const disk = fullableDisk();
+  const room = new Room({ journal: disk });
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  drain(room);
+  disk.full = true;
+  send(room, 1, { type: "msg", n: 1, text: "first after the disk filled" }, 1);
+  const out = drain(room);
+  equal(events(out, 2).filter((e) => e.type === "msg").length, 0);
+  equal(room.seq, 2, "no seq was given out for it");
+  disk.full = false;
+  send(room, 1, { type: "msg", n: 2, text: "again" }, 2);
+  equal(events(drain(room), 2).find((e) => e.type === "msg")?.seq, 3, "numbering has no gap");
 });

@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { Room } from "../lib/room.ts";
-import { type SimClient, SimNet, transcript } from "./sim.ts";
+import { fullableDisk, type SimClient, SimNet, transcript } from "./sim.ts";
 
 const connected = (net: SimNet) => () => net.clients.every((c) => c.session.state === "connected");
 const messages = (client: SimClient) =>
@@ -299,4 +299,67 @@ Deno.test("Session paces a burst to the room's rate: nothing lost, nothing reord
   ok(net.now - start >= 7_000, `paced over ${net.now - start} ms, not sent at once`);
   equal(net.room.stats.rateLimited, 0, "an honest client is never refused");
   equal(count(alice, "failed"), 0);
+});
+
+Deno.test("Session shows a message the server could not save as not sent, for good, and never as delivered", () => {
+  const disk = fullableDisk();
+  const net = new SimNet({ seed: 10, room: { journal: disk } });
+  const [alice, bob] = [net.join("alice"), net.join("bob")];
+  ok(net.run(connected(net)));
+  disk.full = true;
+  net.act(alice, (s, now) => s.say("onto a full disk", now));
+  ok(net.run(() => count(alice, "failed") === 1, 3000));
+  const failed = alice.events.find((e) => e.type === "failed");
+  deepEqual(failed && "final" in failed && [failed.text, failed.final], ["onto a full disk", true]);
+  equal(count(alice, "delivered"), 0);
+  equal(alice.session.pending, 0, "nothing left waiting or being retried");
+  disk.full = false;
+  net.act(alice, (s, now) => s.say("sent again", now));
+  ok(net.run(() => messages(bob).length === 1, 3000));
+  deepEqual(messages(bob).map((l) => l.split(" ").slice(3).join(" ")), ["sent again"]);
+});
+
+Deno.test("Session keeps rejoining while the server's disk is full, says so once, and gets back in when it frees", () => {
+  const disk = fullableDisk();
+  const net = new SimNet({ seed: 11 });
+  const [alice] = [net.join("alice")];
+  ok(net.run(connected(net)));
+  net.serverUp = false;
+  ok(net.run(() => alice.session.state === "reconnecting", 15_000));
+  disk.full = true;
+  net.restartRoom(new Room({ randomBytes: net.randomBytes, journal: disk }));
+  net.serverUp = true;
+  ok(!net.run(() => alice.session.state !== "reconnecting", 10_000), "still trying, not closed");
+  equal(alice.events.filter((e) => e.type === "error" && e.code === "cannot-save").length, 1);
+  disk.full = false;
+  ok(net.run(() => alice.session.state === "connected", 5000));
+});
+
+Deno.test("Session after a restart that lost its last events from disk shows the events numbered again", () => {
+  const net = new SimNet({ seed: 12, room: { epoch: "e1" } });
+  const [alice, bob] = [net.join("alice"), net.join("bob")];
+  ok(net.run(connected(net)));
+  net.act(alice, (s, now) => s.say("kept", now));
+  net.act(alice, (s, now) => s.say("never reached the disk", now));
+  ok(net.run(() => messages(bob).length === 2));
+  // The restarted room knows the joins and the first message only: it numbers on from #3.
+  const room = new Room({ randomBytes: net.randomBytes, epoch: "e1" });
+  room.restore([
+    { event: { type: "join", nick: "alice", seq: 1, time: 0 } },
+    { event: { type: "join", nick: "bob", seq: 2, time: 0 } },
+    { event: { type: "msg", from: "alice", text: "kept", seq: 3, time: 0 } },
+  ], net.now);
+  net.serverUp = false;
+  ok(net.run(() => bob.session.state === "reconnecting", 15_000));
+  net.restartRoom(room);
+  net.serverUp = true;
+  ok(net.run(connected(net), 5000));
+  net.act(alice, (s, now) => s.say("after the restart", now));
+  ok(net.run(() => messages(bob).length === 3, 5000), messages(bob).join("\n"));
+  // #4 again (a rejoin, now) is shown, not taken for the #4 that was lost.
+  equal(
+    transcript(bob).filter((line) => line.startsWith("4 ")).length,
+    2,
+    transcript(bob).join("\n"),
+  );
 });

@@ -7,6 +7,8 @@
  */
 
 import type { Address } from "../lib/address.ts";
+import type { RoomEvent } from "../lib/frame.ts";
+import type { Journal } from "../lib/room_journal.ts";
 import { Room, type RoomOptions } from "../lib/room.ts";
 import { Session, type SessionEvent, type SessionOptions } from "../lib/session.ts";
 
@@ -211,4 +213,17 @@ export function transcript(client: SimClient): string[] {
     }
   }
   return lines;
+}
+
+/** A transcript on a disk that fills when told to: what it holds, as `"seq type"` lines. */
+export function fullableDisk(): Journal & { full: boolean; lines: string[] } {
+  const disk = {
+    full: false,
+    lines: [] as string[],
+    append(event: RoomEvent) {
+      if (disk.full) throw new Error("No space left on device (os error 28)");
+      disk.lines.push(`${event.seq} ${event.type}`);
+    },
+  };
+  return disk;
 }

@@ -1,14 +1,16 @@
 /**
  * The transcript file on disk: read on start, appended as events happen.
  *
- * Writes are synchronous on purpose: the server writes an event before it
+ * Writes are synchronous on purpose: the room saves an event before it
  * sends anything for it, so a message is on disk before its sender is told
- * it was delivered.
+ * it was delivered. A write that fails (a full disk) is undone, so the file
+ * never ends in a torn line, and the room is told (see `room_journal.ts`).
  *
  * @module
  */
 
 import type { RoomEvent } from "../frame.ts";
+import type { Journal } from "../room_journal.ts";
 import {
   parseTranscript,
   type TranscriptEntry,
@@ -19,12 +21,15 @@ import {
 /**
  * A transcript file open for appending.
  */
-export class TranscriptFile {
+export class TranscriptFile implements Journal {
   readonly #file: Deno.FsFile;
   readonly #encoder = new TextEncoder();
+  /** Bytes in the file up to the end of its last whole line. */
+  #size: number;
 
   private constructor(file: Deno.FsFile) {
     this.#file = file;
+    this.#size = file.statSync().size;
   }
 
   /**
@@ -67,6 +72,7 @@ export class TranscriptFile {
    *
    * @param event The room event.
    * @param scope The sender's address, for messages.
+   * @throws {Error} When the line cannot be written whole; the file is left as it was.
    */
   append(event: RoomEvent, scope?: string): void {
     this.#write(transcriptLine(event, scope));
@@ -74,9 +80,21 @@ export class TranscriptFile {
 
   #write(line: string): void {
     const bytes = this.#encoder.encode(line + "\n");
-    for (let written = 0; written < bytes.length;) {
-      written += this.#file.writeSync(bytes.subarray(written));
+    let written = 0;
+    try {
+      while (written < bytes.length) written += this.#file.writeSync(bytes.subarray(written));
+    } catch (error) {
+      // Part of a line may be on disk: cut it off, so the file still ends on a whole line.
+      if (written > 0) {
+        try {
+          this.#file.truncateSync(this.#size);
+        } catch {
+          // Left for the next start, which skips a torn last line.
+        }
+      }
+      throw error;
     }
+    this.#size += bytes.length;
   }
 
   /** Closes the file. */

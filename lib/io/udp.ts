@@ -86,9 +86,7 @@ export class UdpEndpoint<E> {
 
   /**
    * Reports the machine's events, then sends what it has queued and re-arms
-   * the timer. Call after driving the machine directly. Events go first so a
-   * synchronous handler (the transcript file) has recorded an event before
-   * any datagram about it, such as its acknowledgement, leaves.
+   * the timer. Call after driving the machine directly.
    */
   pump(): void {
     if (this.#closed) return;
