@@ -7,7 +7,8 @@
 
 import { DEFAULT_PORT, EXIT, UsageError, VERSION } from "./lib/cli.ts";
 import { Beacon, DISCOVERY_GROUP, DISCOVERY_PORT } from "./lib/discovery.ts";
-import { describeLogEntry, timestamp } from "./lib/format.ts";
+import { describeLogEntry } from "./lib/format.ts";
+import { LogWriter } from "./lib/io/log_writer.ts";
 import { Room } from "./lib/room.ts";
 import { HELP, parseServerArgs } from "./lib/server_config.ts";
 import { exitWith, explainBindError, readEnv, resolvePassword } from "./lib/io/os.ts";
@@ -91,7 +92,8 @@ async function main(args: string[]): Promise<number> {
     if (message) exitWith(PROGRAM, message, EXIT.network);
     throw error;
   }
-  const log = (line: string) => console.log(`${timestamp(Date.now())} ${line}`);
+  const logWriter = new LogWriter();
+  const log = (line: string) => logWriter.line(line);
   let epoch = crypto.randomUUID().slice(0, 8);
   let transcript: TranscriptFile | undefined;
   let restored: TranscriptEntry[] = [];
@@ -122,6 +124,7 @@ async function main(args: string[]): Promise<number> {
   const endpoint = new UdpEndpoint(conn, room, (entries) => {
     for (const entry of entries) log(describeLogEntry(entry));
   });
+  const sendPath = config.batchSend ? endpoint.sendInBatches() : "one system call per datagram";
   const discoveryConn = config.discovery ? openDiscovery(log) : undefined;
   const name = config.room.name ?? "udpchat";
   const beacon = new Beacon(() => ({ name, port, members: room.members.length }));
@@ -150,6 +153,7 @@ async function main(args: string[]): Promise<number> {
       discovery ? ` and ${DISCOVERY_PORT}` : ""
     } for students to connect`,
   );
+  log(`sending: ${sendPath}`);
 
   const stop = () => {
     room.close(Date.now());
@@ -174,6 +178,7 @@ async function main(args: string[]): Promise<number> {
       `${s.notJoined} from non-members, ${s.forged} forged or replayed, ` +
       `${s.unvalidated} joins sent a retry, ${s.forgedAck} bad acks`,
   );
+  logWriter.flush();
   return EXIT.ok;
 }
 

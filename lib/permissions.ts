@@ -18,9 +18,12 @@ export const SERVER_V8_FLAGS = "--v8-flags=--optimize-for-size,--max-semi-space-
 
 /** Flags granting what each entry script needs. */
 export const PERMISSIONS: Readonly<Record<"server.ts" | "client.ts", readonly string[]>> = {
-  // UDP, LAN addresses for the start-up hints, the --log transcript file, and the room password.
+  // UDP, LAN addresses for the start-up hints, the --log transcript file, the room password,
+  // and the C library's sendmmsg (io/batch_send.ts): FFI can do anything the user can, see
+  // docs/SECURITY.md; --portable-send, or running without it, keeps the portable path.
   "server.ts": [
     "--allow-net",
+    "--allow-ffi",
     "--allow-sys=networkInterfaces",
     "--allow-read",
     "--allow-write",

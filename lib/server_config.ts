@@ -58,6 +58,8 @@ Options:
                          setting UDPCHAT_PASSWORD
   --log FILE             append every room event to FILE as JSON lines; on start, restore
                          history and sequence numbers from it
+  --portable-send        one system call per datagram sent, as on every system; by default, on
+                         Linux with --allow-ffi, many go in one (sendmmsg) on 2 threads
   -h, --help             this help
   -V, --version          print the version
 
@@ -85,6 +87,8 @@ export interface ServerConfig {
   log?: string;
   /** Whether to answer discovery probes. */
   discovery: boolean;
+  /** Whether to send many datagrams per system call where the platform allows. */
+  batchSend: boolean;
   /** The room password, or that it must be asked for. */
   password: PasswordSource;
   /** Room settings. */
@@ -118,6 +122,7 @@ export function parseServerArgs(
       log: { type: "string" },
       "no-discovery": { type: "boolean", default: false },
       "no-legacy": { type: "boolean", default: false },
+      "portable-send": { type: "boolean", default: false },
       password: { type: "string" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
@@ -142,6 +147,7 @@ export function parseServerArgs(
     port: parsePort(values.port, "--port"),
     log: values.log,
     discovery: !values["no-discovery"],
+    batchSend: !values["portable-send"],
     password: passwordSource(values.password, env),
     room: {
       legacy: !values["no-legacy"],

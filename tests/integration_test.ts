@@ -3,34 +3,50 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { PERMISSIONS } from "../lib/permissions.ts";
 import { Program, startClient, startServer, stopAll } from "./process.ts";
 
 type Event = Record<string, unknown>;
 const ofType = (client: Program, type: string) => client.json().filter((e) => e.type === type);
 
-Deno.test("three clients chat and all print the same transcript", async () => {
-  const { server, port } = await startServer();
-  const clients: Program[] = [];
-  try {
-    for (const nick of ["ann", "ben", "cat"]) clients.push(await startClient(port, nick));
-    await Promise.all(clients.map((c, i) => c.type(...[1, 2, 3, 4, 5].map((k) => `${i}-${k}`))));
-    for (const client of clients) {
-      await client.waitFor((c) => c.messages().length === 15, 10_000, "15 messages");
+/** Both send paths run the tests that matter most: batched (sendmmsg, the default) and portable. */
+const SEND_PATHS = [
+  { name: "sendmmsg", args: [], log: /sending: sendmmsg/ },
+  {
+    name: "portable send",
+    args: ["--portable-send"],
+    log: /sending: one system call per datagram/,
+  },
+];
+
+for (const send of SEND_PATHS) {
+  Deno.test(`three clients chat and all print the same transcript (${send.name})`, async () => {
+    const { server, port } = await startServer(send.args);
+    ok(server.lines.some((line) => send.log.test(line)), server.lines.join("\n"));
+    const clients: Program[] = [];
+    try {
+      for (const nick of ["ann", "ben", "cat"]) clients.push(await startClient(port, nick));
+      await Promise.all(clients.map((c, i) => c.type(...[1, 2, 3, 4, 5].map((k) => `${i}-${k}`))));
+      for (const client of clients) {
+        await client.waitFor((c) => c.messages().length === 15, 10_000, "15 messages");
+      }
+      const [reference, ...others] = clients.map((client) => client.messages());
+      for (const transcript of others) deepEqual(transcript, reference);
+      // Each sender's five lines appear in the order typed.
+      for (const i of [0, 1, 2]) {
+        const own = reference.filter((m) => m.text.startsWith(`${i}-`)).map((m) => m.text);
+        deepEqual(own, [1, 2, 3, 4, 5].map((k) => `${i}-${k}`));
+      }
+      for (const client of clients) {
+        await client.waitFor((c) => ofType(c, "delivered").length === 5);
+      }
+      // The server logs one line per message.
+      await server.waitFor((s) => s.lines.filter((l) => / <(ann|ben|cat)> /.test(l)).length === 15);
+    } finally {
+      await stopAll(...clients, server);
     }
-    const [reference, ...others] = clients.map((client) => client.messages());
-    for (const transcript of others) deepEqual(transcript, reference);
-    // Each sender's five lines appear in the order typed.
-    for (const i of [0, 1, 2]) {
-      const own = reference.filter((m) => m.text.startsWith(`${i}-`)).map((m) => m.text);
-      deepEqual(own, [1, 2, 3, 4, 5].map((k) => `${i}-${k}`));
-    }
-    for (const client of clients) await client.waitFor((c) => ofType(c, "delivered").length === 5);
-    // The server logs one line per message.
-    await server.waitFor((s) => s.lines.filter((l) => / <(ann|ben|cat)> /.test(l)).length === 15);
-  } finally {
-    await stopAll(...clients, server);
-  }
-});
+  });
+}
 
 Deno.test("joins, renames and leaves are announced, and the leaver exits 0", async () => {
   const { server, port } = await startServer();
@@ -107,47 +123,66 @@ Deno.test("a client killed with SIGKILL is timed out and announced", async () =>
   }
 });
 
-Deno.test("a plain-text member joins with its code, chats with v2 clients, and quit() works", async () => {
-  const { server, port } = await startServer();
-  const legacy = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const legacyName = `127.0.0.1:${(legacy.addr as Deno.NetAddr).port}`;
-  const to = { transport: "udp" as const, hostname: "127.0.0.1", port };
-  const heard: string[] = [];
-  const receiving = (async () => {
+for (const send of SEND_PATHS) {
+  Deno.test(`a plain-text member joins with its code, chats with v2 clients, and quit() works (${send.name})`, async () => {
+    const { server, port } = await startServer(send.args);
+    const legacy = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const legacyName = `127.0.0.1:${(legacy.addr as Deno.NetAddr).port}`;
+    const to = { transport: "udp" as const, hostname: "127.0.0.1", port };
+    const heard: string[] = [];
+    const receiving = (async () => {
+      try {
+        for (;;) heard.push(new TextDecoder().decode((await legacy.receive())[0]));
+      } catch {
+        // closed
+      }
+    })();
+    let ann;
     try {
-      for (;;) heard.push(new TextDecoder().decode((await legacy.receive())[0]));
-    } catch {
-      // closed
+      ann = await startClient(port, "ann");
+      // The first line gets only the join code; nothing is relayed until it comes back.
+      await legacy.send(new TextEncoder().encode("hello, is anyone there?\n"), to);
+      await ann.waitFor(() => heard.some((line) => /type {2}join \d{4} {2}to enter/.test(line)));
+      ok(!ann.messages().some((m) => m.text.startsWith("hello, is")));
+      const code = /join (\d{4})/.exec(heard.join(""))![1];
+      await legacy.send(new TextEncoder().encode(`join ${code}\n`), to);
+      await ann.waitFor((c) => ofType(c, "join").some((e) => e.nick === legacyName));
+      await legacy.send(new TextEncoder().encode("hello from the tutorial\n"), to);
+      await ann.waitFor((c) =>
+        c.messages().some((m) => m.from === legacyName && m.text === "hello from the tutorial")
+      );
+      await ann.type("hi old friend");
+      await ann.waitFor(() => heard.includes("ann: hi old friend\n"), 5000, "legacy to hear ann");
+      // Greeted with one line of help; /nick and /who are commands, not chat.
+      ok(heard.some((line) => line.includes("/nick NAME  picks your name")), heard.join(""));
+      await legacy.send(new TextEncoder().encode("/nick tutorial\n"), to);
+      await ann.waitFor((c) => ofType(c, "rename").some((e) => e.nick === "tutorial"));
+      await legacy.send(new TextEncoder().encode("/who\n"), to);
+      await ann.waitFor(() => heard.includes("* 2 here: ann, tutorial\n"), 5000, "the /who answer");
+      await legacy.send(new TextEncoder().encode("quit()\n"), to);
+      await ann.waitFor((c) => ofType(c, "leave").some((e) => e.nick === "tutorial"));
+      ok(!ann.messages().some((m) => ["quit()", "/nick tutorial", "/who"].includes(m.text)));
+    } finally {
+      legacy.close();
+      await receiving;
+      await stopAll(ann, server);
     }
-  })();
+  });
+}
+
+Deno.test("without --allow-ffi the server says so and sends one datagram per system call", async () => {
+  const deno = PERMISSIONS["server.ts"].filter((flag) => flag !== "--allow-ffi");
+  const { server, port } = await startServer([], undefined, { deno });
   let ann;
   try {
-    ann = await startClient(port, "ann");
-    // The first line gets only the join code; nothing is relayed until it comes back.
-    await legacy.send(new TextEncoder().encode("hello, is anyone there?\n"), to);
-    await ann.waitFor(() => heard.some((line) => /type {2}join \d{4} {2}to enter/.test(line)));
-    ok(!ann.messages().some((m) => m.text.startsWith("hello, is")));
-    const code = /join (\d{4})/.exec(heard.join(""))![1];
-    await legacy.send(new TextEncoder().encode(`join ${code}\n`), to);
-    await ann.waitFor((c) => ofType(c, "join").some((e) => e.nick === legacyName));
-    await legacy.send(new TextEncoder().encode("hello from the tutorial\n"), to);
-    await ann.waitFor((c) =>
-      c.messages().some((m) => m.from === legacyName && m.text === "hello from the tutorial")
+    ok(
+      server.lines.some((l) => /sending: one system call per datagram \(no --allow-ffi\)/.test(l)),
+      server.lines.join("\n"),
     );
-    await ann.type("hi old friend");
-    await ann.waitFor(() => heard.includes("ann: hi old friend\n"), 5000, "legacy to hear ann");
-    // Greeted with one line of help; /nick and /who are commands, not chat.
-    ok(heard.some((line) => line.includes("/nick NAME  picks your name")), heard.join(""));
-    await legacy.send(new TextEncoder().encode("/nick tutorial\n"), to);
-    await ann.waitFor((c) => ofType(c, "rename").some((e) => e.nick === "tutorial"));
-    await legacy.send(new TextEncoder().encode("/who\n"), to);
-    await ann.waitFor(() => heard.includes("* 2 here: ann, tutorial\n"), 5000, "the /who answer");
-    await legacy.send(new TextEncoder().encode("quit()\n"), to);
-    await ann.waitFor((c) => ofType(c, "leave").some((e) => e.nick === "tutorial"));
-    ok(!ann.messages().some((m) => ["quit()", "/nick tutorial", "/who"].includes(m.text)));
+    ann = await startClient(port, "ann");
+    await ann.type("still fine");
+    await ann.waitFor((c) => c.messages().some((m) => m.text === "still fine"));
   } finally {
-    legacy.close();
-    await receiving;
     await stopAll(ann, server);
   }
 });

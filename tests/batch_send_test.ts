@@ -1,0 +1,59 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { BatchSender } from "../lib/io/batch_send.ts";
+
+const PER_MEMBER = 3000;
+
+Deno.test({
+  name: "BatchSender sends thousands of datagrams in few system calls, each member's in order",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const members = [0, 1].map(() =>
+      Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })
+    );
+    const portable: string[] = [];
+    const sender = BatchSender.open(conn, (to) => portable.push(`${to.hostname}:${to.port}`));
+    ok(sender instanceof BatchSender, String(sender));
+    const heard = members.map(() => [] as number[]);
+    const listening = members.map(async (member, m) => {
+      while (heard[m].length < PER_MEMBER) {
+        const [data] = await member.receive();
+        heard[m].push(Number(new TextDecoder().decode(data)));
+      }
+    });
+    for (let i = 0; i < PER_MEMBER; i++) {
+      for (const member of members) {
+        sender.send(member.addr as Deno.NetAddr, new TextEncoder().encode(String(i)));
+      }
+      // A chunk at a time, each received before the next: the receivers' buffers are not tested.
+      if (i % 200 === 199) {
+        await sender.flushed();
+        const deadline = Date.now() + 5000;
+        while (heard.some((h) => h.length <= i) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      }
+    }
+    await sender.flushed();
+    await Promise.all(listening);
+    for (const sequence of heard) deepEqual(sequence, [...Array(PER_MEMBER).keys()]);
+    equal(sender.counters.datagrams + sender.counters.fallbacks, 2 * PER_MEMBER);
+    ok(sender.counters.calls <= 2 * (PER_MEMBER / 200) + 2, `${sender.counters.calls} calls`);
+    deepEqual(portable, []);
+    // IPv6 destinations take the portable path.
+    sender.send({ hostname: "::1", port: 9 }, new Uint8Array([1]));
+    deepEqual(portable, ["::1:9"]);
+    await sender.close();
+    conn.close();
+    for (const member of members) member.close();
+  },
+});
+
+Deno.test("BatchSender without --allow-ffi, or on an IPv6 socket, says why it cannot", () => {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 });
+  try {
+    equal(BatchSender.open(conn, () => {}), "the fast path sends IPv4 only");
+  } finally {
+    conn.close();
+  }
+});
