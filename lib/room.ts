@@ -58,6 +58,7 @@ import { Teacher } from "./teacher.ts";
 import { nickKey, validateNick } from "./nick.ts";
 import { RateLimiter, TokenBucket } from "./rate_limit.ts";
 import { RoomHistory } from "./room_history.ts";
+import { MinHeap } from "./min_heap.ts";
 import { type Journal, RoomJournal } from "./room_journal.ts";
 import type { RoomLogEntry, RoomStats } from "./room_log.ts";
 import { MAX_ID } from "./schema.ts";
@@ -151,6 +152,16 @@ export class Room implements Machine<RoomLogEntry> {
   /** Final acks of members that left, repeated if a leave's ack was lost. */
   #departed = new Map<string, { token: string; ack: Uint8Array; until: number }>();
   readonly #moderation = new Moderation();
+  /**
+   * Members' next deadlines, so that neither `deadline()` nor `tick()` scans
+   * every member on every datagram. A member whose timers may have moved
+   * (something received from it, or sent to it) is marked dirty, and its
+   * deadline is worked out again before the next look; heap entries that no
+   * longer match `#due` are stale and skipped.
+   */
+  readonly #deadlines = new MinHeap<Member>();
+  readonly #due = new Map<Member, number>();
+  readonly #dirty = new Set<Member>();
   /** The teacher's actions on this room: what the server's console calls. */
   readonly teacher: Teacher;
   readonly #output = new Output<RoomLogEntry>();
@@ -306,6 +317,12 @@ export class Room implements Machine<RoomLogEntry> {
    * @param now The current time in ms.
    */
   receive(data: Uint8Array, from: Address, now: number): void {
+    this.#receive(data, from, now);
+    const member = this.#members.at(addressKey(from));
+    if (member) this.#dirty.add(member);
+  }
+
+  #receive(data: Uint8Array, from: Address, now: number): void {
     this.#bornAt ??= now;
     this.stats.datagrams++;
     const key = addressKey(from);
@@ -371,7 +388,17 @@ export class Room implements Machine<RoomLogEntry> {
    * @param now The current time in ms.
    */
   tick(now: number): void {
-    for (const member of this.#members.all()) {
+    this.#refreshDeadlines();
+    const due: Member[] = [];
+    for (let top = this.#deadlines.peek(); top && top[0] <= now; top = this.#deadlines.peek()) {
+      const [at, member] = this.#deadlines.pop()!;
+      if (this.#due.get(member) !== at) continue; // stale
+      this.#due.delete(member);
+      due.push(member);
+    }
+    for (const member of due) {
+      if (!this.#members.has(member)) continue;
+      this.#dirty.add(member);
       if (now > member.lastHeard + member.channel.timeout) {
         this.#remove(member, "timeout", now);
       } else {
@@ -413,13 +440,29 @@ export class Room implements Machine<RoomLogEntry> {
    * @returns A time in ms, or `undefined` when the room is empty.
    */
   deadline(): number | undefined {
-    let soonest: number | undefined;
-    for (const member of this.#members.all()) {
+    this.#refreshDeadlines();
+    for (let top = this.#deadlines.peek(); top; top = this.#deadlines.peek()) {
+      const [at, member] = top;
+      if (this.#due.get(member) === at && this.#members.has(member)) return at;
+      this.#deadlines.pop(); // stale: moved since, or gone
+    }
+    return undefined;
+  }
+
+  /** Works out again the deadlines of members whose timers may have moved. */
+  #refreshDeadlines(): void {
+    for (const member of this.#dirty) {
+      if (!this.#members.has(member)) {
+        this.#due.delete(member);
+        continue;
+      }
       const silent = member.lastHeard + member.channel.timeout + 1;
       const due = Math.min(silent, nextDeadline(member.channel.timers) ?? Infinity);
-      if (soonest === undefined || due < soonest) soonest = due;
+      if (this.#due.get(member) === due) continue;
+      this.#due.set(member, due);
+      this.#deadlines.push(due, member);
     }
-    return soonest;
+    this.#dirty.clear();
   }
 
   /** A join the door let through: a renewal, a replacement, or a newcomer if there is room. */
@@ -655,6 +698,7 @@ export class Room implements Machine<RoomLogEntry> {
     });
     for (const recipient of target === member ? [member] : [target, member]) {
       recipient.channel.relay(broadcast, now);
+      this.#dirty.add(recipient);
     }
     this.#output.report({ event: { type: "pm", from: member.nick, to: target.nick, time: now } });
   }
@@ -740,6 +784,7 @@ export class Room implements Machine<RoomLogEntry> {
     const broadcast = new Broadcast(full as ServerEvent);
     for (const member of this.#members.all()) {
       this.stats.relayed++;
+      this.#dirty.add(member);
       if (!member.channel.relay(broadcast, now)) this.#remove(member, "overload", now);
     }
   }
