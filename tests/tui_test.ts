@@ -102,7 +102,8 @@ Deno.test({
       await terminal.type("typing");
       await terminal.resize(60, 15);
       const screen = await terminal.waitFor(
-        (s) => s.length === 15 && s[14].startsWith("alice> "),
+        // tmux may show a frame drawn between two sizes: wait for the last redraw.
+        (s) => s.length === 15 && s[14].startsWith("alice> ") && s[13].includes("connected"),
         5000,
         "resize",
       );
