@@ -74,6 +74,8 @@ export class BatchSender {
   readonly #lanes: Queued[][] = Array.from({ length: LANES }, () => []);
   readonly #busy: boolean[] = new Array(LANES).fill(false);
   #inFlight = 0;
+  /** Memory for batches sent on this thread, reused call after call. */
+  #scratch = new Uint8Array(new ArrayBuffer(64 * 1024));
   #idle: Array<() => void> = [];
   /** System calls made, and datagrams they sent. */
   readonly counters = { calls: 0, datagrams: 0, fallbacks: 0 };
@@ -125,7 +127,7 @@ export class BatchSender {
    * Queues a datagram; {@linkcode BatchSender.flush} sends what is queued.
    *
    * @param to Where to.
-   * @param data The datagram; copied, so the caller may reuse it.
+   * @param data The datagram; read again when flushed, so it must not change until then.
    */
   send(to: Address, data: Uint8Array): void {
     if (!isIpv4(to.hostname)) return this.#portable(to, data);
@@ -176,11 +178,15 @@ export class BatchSender {
     const queue = this.#lanes[lane];
     if (this.#busy[lane] || queue.length === 0) return;
     const batch = queue.splice(0, MAX_BATCH);
-    const memory = layout(batch);
+    const small = batch.length <= SMALL_BATCH;
+    // A call on this thread is over when it returns, so its memory is reused; a background call
+    // gets memory of its own, kept until it is over. Reuse keeps a flood from piling up garbage.
+    const memory = layout(batch, small ? this.#scratch : undefined);
+    if (small && memory !== this.#scratch) this.#scratch = memory;
     this.#busy[lane] = true;
     this.#inFlight++;
     this.counters.calls++;
-    if (batch.length <= SMALL_BATCH) {
+    if (small) {
       const sent = this.#libc.symbols.sendmmsgHere(this.#fd, memory, batch.length, 0);
       return this.#done(lane, batch, sent, memory);
     }
@@ -209,7 +215,7 @@ export class BatchSender {
 }
 
 /** One batch laid out as `sendmmsg` reads it: headers, vectors, addresses, then the bytes. */
-function layout(batch: Queued[]): Uint8Array {
+function layout(batch: Queued[], reuse?: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   const n = batch.length;
   let bytes = 0;
   for (const { data } of batch) bytes += data.length;
@@ -217,7 +223,11 @@ function layout(batch: Queued[]): Uint8Array {
   const addresses = vectors + n * IOVEC;
   const payloads = addresses + n * SOCKADDR_IN;
   // An ArrayBuffer of its own (always more than 64 bytes): its memory is off V8's heap and never moves.
-  const memory = new Uint8Array(new ArrayBuffer(payloads + bytes));
+  const size = payloads + bytes;
+  const memory = reuse && reuse.length >= size
+    ? reuse
+    : new Uint8Array(new ArrayBuffer(Math.max(size, reuse?.length ?? 0)));
+  memory.fill(0, 0, payloads); // headers, vectors and addresses start zeroed, reused or not
   const view = new DataView(memory.buffer);
   const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(memory)));
   let offset = payloads;
@@ -230,7 +240,7 @@ function layout(batch: Queued[]): Uint8Array {
     view.setUint32(header + 8, SOCKADDR_IN, true); // msg_namelen
     view.setBigUint64(header + 16, base + BigInt(vector), true); // msg_iov
     view.setBigUint64(header + 24, 1n, true); // msg_iovlen
-    // msg_control, msg_controllen, msg_flags and msg_len stay zero.
+    // msg_control, msg_controllen, msg_flags and msg_len stay zero (filled above).
     view.setBigUint64(vector, base + BigInt(offset), true); // iov_base
     view.setBigUint64(vector + 8, BigInt(data.length), true); // iov_len
     view.setUint16(address, AF_INET, true);
