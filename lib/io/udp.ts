@@ -156,6 +156,9 @@ export class UdpEndpoint<E> {
 
   #arm(): void {
     const at = this.#machine.deadline();
+    // Re-armed only when the deadline moves earlier: a timer that fires before anything is due
+    // costs one empty tick, which arms the next; clearing and setting one per datagram costs more.
+    if (at !== undefined && this.#timerAt !== undefined && this.#timerAt <= at) return;
     if (at === this.#timerAt) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;
