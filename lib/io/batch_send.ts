@@ -214,6 +214,25 @@ export class BatchSender {
   }
 }
 
+/** IPv4 addresses in network byte order, by text: members' addresses repeat in every batch. */
+const ipv4Cache = new Map<string, number>();
+
+function ipv4(hostname: string): number {
+  let value = ipv4Cache.get(hostname);
+  if (value === undefined) {
+    value = hostname.split(".").reduce((sum, part) => sum * 256 + Number(part), 0);
+    if (ipv4Cache.size >= 65_536) ipv4Cache.clear();
+    ipv4Cache.set(hostname, value);
+  }
+  return value;
+}
+
+/** Writes a 64-bit value (a user-space pointer or a length, below 2^53) little-endian. */
+function setWord(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value % 0x1_0000_0000, true);
+  view.setUint32(at + 4, Math.floor(value / 0x1_0000_0000), true);
+}
+
 /** One batch laid out as `sendmmsg` reads it: headers, vectors, addresses, then the bytes. */
 function layout(batch: Queued[], reuse?: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   const n = batch.length;
@@ -229,27 +248,23 @@ function layout(batch: Queued[], reuse?: Uint8Array<ArrayBuffer>): Uint8Array<Ar
     : new Uint8Array(new ArrayBuffer(Math.max(size, reuse?.length ?? 0)));
   memory.fill(0, 0, payloads); // headers, vectors and addresses start zeroed, reused or not
   const view = new DataView(memory.buffer);
-  const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(memory)));
+  const base = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(memory)));
   let offset = payloads;
   for (let i = 0; i < n; i++) {
     const { to, data } = batch[i];
     const header = i * MMSGHDR;
     const vector = vectors + i * IOVEC;
     const address = addresses + i * SOCKADDR_IN;
-    view.setBigUint64(header, base + BigInt(address), true); // msg_name
+    setWord(view, header, base + address); // msg_name
     view.setUint32(header + 8, SOCKADDR_IN, true); // msg_namelen
-    view.setBigUint64(header + 16, base + BigInt(vector), true); // msg_iov
-    view.setBigUint64(header + 24, 1n, true); // msg_iovlen
+    setWord(view, header + 16, base + vector); // msg_iov
+    setWord(view, header + 24, 1); // msg_iovlen
     // msg_control, msg_controllen, msg_flags and msg_len stay zero (filled above).
-    view.setBigUint64(vector, base + BigInt(offset), true); // iov_base
-    view.setBigUint64(vector + 8, BigInt(data.length), true); // iov_len
+    setWord(view, vector, base + offset); // iov_base
+    setWord(view, vector + 8, data.length); // iov_len
     view.setUint16(address, AF_INET, true);
     view.setUint16(address + 2, to.port, false); // network byte order
-    const [a, b, c, d] = to.hostname.split(".").map(Number);
-    view.setUint8(address + 4, a);
-    view.setUint8(address + 5, b);
-    view.setUint8(address + 6, c);
-    view.setUint8(address + 7, d);
+    view.setUint32(address + 4, ipv4(to.hostname), false);
     memory.set(data, offset);
     offset += data.length;
   }
