@@ -15,6 +15,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { freePort } from "../tests/process.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const { values } = parseArgs({
@@ -43,13 +44,6 @@ interface Relay {
 interface Running {
   child: Deno.ChildProcess;
   output: string[];
-}
-
-function freePort(): number {
-  const probe = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
-  return port;
 }
 
 async function run(command: string[], stdin: "piped" | "null" = "null"): Promise<string> {

@@ -317,15 +317,15 @@ export class Room implements Machine<RoomLogEntry> {
    * @param now The current time in ms.
    */
   receive(data: Uint8Array, from: Address, now: number): void {
-    this.#receive(data, from, now);
-    const member = this.#members.at(addressKey(from));
+    const key = addressKey(from);
+    this.#receive(data, from, key, now);
+    const member = this.#members.at(key);
     if (member) this.#dirty.add(member);
   }
 
-  #receive(data: Uint8Array, from: Address, now: number): void {
+  #receive(data: Uint8Array, from: Address, key: string, now: number): void {
     this.#bornAt ??= now;
     this.stats.datagrams++;
-    const key = addressKey(from);
     if (!this.#budget.allow(key, now)) {
       this.stats.overBudget++; // dropped unread: its sender pays for its flood, nobody else
       return;
@@ -525,10 +525,6 @@ export class Room implements Machine<RoomLogEntry> {
     // or a restart of the server, whose new epoch it cannot know; its roster still learns of it.
     const back = frame.epoch !== undefined &&
       (frame.epoch === this.#epoch || now < (this.#bornAt ?? now) + RESTART_GRACE);
-    const join = this.#stamp({ type: "join", nick, time: now, ...(back ? { back } : {}) });
-    if (!this.#journal.save(join, key, now)) {
-      return this.#door.refuse(from, key, session, "cannot-save", NOT_SAVED, size, now);
-    }
     const member: Member = {
       key,
       address: from,
@@ -538,10 +534,13 @@ export class Room implements Machine<RoomLogEntry> {
       said: 0,
       channel: link,
     };
-    this.#members.add(member);
-    this.#welcome(member);
-    this.#replay(link, last, Infinity, now);
-    this.#publish(join, now, key);
+    const join = { type: "join", nick, time: now, ...(back ? { back } : {}) } as const;
+    const admitted = this.#offer(join, now, key, () => {
+      this.#members.add(member);
+      this.#welcome(member);
+      this.#replay(link, last, Infinity, now);
+    });
+    if (!admitted) this.#door.refuse(from, key, session, "cannot-save", NOT_SAVED, size, now);
   }
 
   #welcome(member: Member): void {
@@ -596,12 +595,10 @@ export class Room implements Machine<RoomLogEntry> {
       if (admitted === undefined || this.#members.size >= this.#maxMembers) return;
       if (this.#crowded(from.hostname)) return;
       admitted.nick = this.#members.freeNick(admitted.nick);
-      const join = this.#stamp({ type: "join", nick: admitted.nick, time: now });
-      if (!this.#journal.save(join, key, now)) {
+      const join = { type: "join", nick: admitted.nick, time: now } as const;
+      if (!this.#offer(join, now, key, () => this.#members.add(admitted))) {
         return admitted.channel.reply("cannot-save", NOT_SAVED, now);
       }
-      this.#members.add(admitted);
-      this.#publish(join, now, key);
       if (admitted.channel instanceof LegacyPeer) {
         admitted.channel.tell(`you are ${admitted.nick}: ${LEGACY_HELP}`);
       }
@@ -725,13 +722,16 @@ export class Room implements Machine<RoomLogEntry> {
     }
     if (nick === member.nick) return;
     const old = member.nick;
-    const rename = this.#stamp({ type: "rename", from: old, nick, time: now });
-    if (!this.#journal.save(rename, undefined, now)) {
-      return channel.reply("cannot-save", NOT_SAVED, now);
-    }
-    this.#members.rename(member, nick);
-    this.#moderation.renamed(old, nick);
-    this.#publish(rename, now);
+    const renamed = this.#offer(
+      { type: "rename", from: old, nick, time: now },
+      now,
+      undefined,
+      () => {
+        this.#members.rename(member, nick);
+        this.#moderation.renamed(old, nick);
+      },
+    );
+    if (!renamed) channel.reply("cannot-save", NOT_SAVED, now);
   }
 
   #remove(member: Member, reason: LeaveReason, now: number): void {
@@ -752,13 +752,20 @@ export class Room implements Machine<RoomLogEntry> {
 
   /**
    * Announces an event only if the transcript takes it, so nothing is relayed
-   * that is not on disk.
+   * that is not on disk. `apply` makes the change the event records (a member
+   * added, a name changed), once it is saved and before it is relayed.
    *
    * @returns Whether it was announced; if not, refuse what caused it.
    */
-  #offer(event: DistributiveOmit<RoomEvent, "seq">, now: number, scope?: string): boolean {
+  #offer(
+    event: DistributiveOmit<RoomEvent, "seq">,
+    now: number,
+    scope?: string,
+    apply?: () => void,
+  ): boolean {
     const full = this.#stamp(event);
     if (!this.#journal.save(full, scope, now)) return false;
+    apply?.();
     this.#publish(full, now, scope);
     return true;
   }

@@ -16,6 +16,7 @@
 
 import type { Address } from "../address.ts";
 import { isIpv4 } from "../address.ts";
+import { InFlight } from "./in_flight.ts";
 
 /** `struct mmsghdr` on 64-bit Linux: a 56-byte `msghdr`, the sent length, padding. */
 const MMSGHDR = 64;
@@ -73,10 +74,9 @@ export class BatchSender {
   readonly #portable: (to: Address, data: Uint8Array) => void;
   readonly #lanes: Queued[][] = Array.from({ length: LANES }, () => []);
   readonly #busy: boolean[] = new Array(LANES).fill(false);
-  #inFlight = 0;
+  readonly #calls = new InFlight();
   /** Memory for batches sent on this thread, reused call after call. */
   #scratch = new Uint8Array(new ArrayBuffer(64 * 1024));
-  #idle: Array<() => void> = [];
   /** System calls made, and datagrams they sent. */
   readonly counters = { calls: 0, datagrams: 0, fallbacks: 0 };
 
@@ -142,8 +142,7 @@ export class BatchSender {
   /** Resolves once every datagram queued so far has been handed to the kernel. */
   flushed(): Promise<void> {
     this.flush();
-    if (this.#inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+    return this.#calls.idle();
   }
 
   /**
@@ -184,7 +183,7 @@ export class BatchSender {
     const memory = layout(batch, small ? this.#scratch : undefined);
     if (small && memory !== this.#scratch) this.#scratch = memory;
     this.#busy[lane] = true;
-    this.#inFlight++;
+    this.#calls.start();
     this.counters.calls++;
     if (small) {
       const sent = this.#libc.symbols.sendmmsgHere(this.#fd, memory, batch.length, 0);
@@ -208,9 +207,8 @@ export class BatchSender {
       for (const { to, data } of batch.slice(count)) this.#portable(to, data);
     }
     this.#busy[lane] = false;
-    this.#inFlight--;
     this.#drain(lane);
-    if (this.#inFlight === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
+    this.#calls.end();
   }
 }
 

@@ -9,6 +9,7 @@
 import type { Address } from "../address.ts";
 import type { Machine } from "../machine.ts";
 import { BatchSender } from "./batch_send.ts";
+import { InFlight } from "./in_flight.ts";
 
 /** Largest datagram the receive buffer holds; larger ones are cut and then refused as oversize. */
 const RECEIVE_BUFFER = 65_536;
@@ -33,14 +34,13 @@ export class UdpEndpoint<E> {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt: number | undefined;
   #closed = false;
-  /** Portable sends not yet completed, and who waits for none to be left. */
-  #sending = 0;
-  #idle: Array<() => void> = [];
+  /** Portable sends not yet completed. */
+  readonly #sending = new InFlight();
   #batch: BatchSender | undefined;
-  readonly #sent = () => this.#settled();
+  readonly #sent = () => this.#sending.end();
   readonly #failed = () => {
     this.sendErrors++;
-    this.#settled();
+    this.#sending.end();
   };
   /** Sends the operating system refused. */
   sendErrors = 0;
@@ -130,7 +130,7 @@ export class UdpEndpoint<E> {
   /** Waits until every datagram handed to the socket so far has been sent. */
   async flushed(): Promise<void> {
     await this.#batch?.flushed();
-    if (this.#sending > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await this.#sending.idle();
   }
 
   /** Stops receiving and timing, after pending sends complete, and closes the socket. */
@@ -145,13 +145,9 @@ export class UdpEndpoint<E> {
 
   #sendPortable(to: Address, data: Uint8Array): void {
     // Not awaited one by one: the window in the protocol bounds how many are in flight.
-    this.#sending++;
+    this.#sending.start();
     this.#conn.send(data, { transport: "udp", hostname: to.hostname, port: to.port })
       .then(this.#sent, this.#failed);
-  }
-
-  #settled(): void {
-    if (--this.#sending === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
   }
 
   #arm(): void {
