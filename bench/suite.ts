@@ -5,7 +5,7 @@
  * join storm, idle cost, start-up). Prints a table; `--write` also puts it in
  * docs/PERFORMANCE.md with the machine and the date.
  *
- *   deno task bench [--rounds 3] [--seconds 4] [--write]
+ *   deno task bench [--rounds 3] [--seconds 4] [--only plain,acked,storm] [--write]
  *
  * Plain-text load comes from `bench/load/load.c` (recvmmsg, so it is not the
  * bottleneck), built with the system's C compiler; without one those rows are
@@ -24,8 +24,11 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "4" },
     write: { type: "boolean", default: false },
+    only: { type: "string", default: "plain,acked,storm" },
   },
 });
+const ONLY = new Set(values.only.split(","));
+if (values.write && ONLY.size < 3) throw new Error("--write needs every part: drop --only");
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const MEMBERS = 20;
@@ -178,7 +181,7 @@ async function plain(relay: Relay, rate: number): Promise<PlainResult> {
 // --- Plain-text fan-out, interleaved rounds -------------------------------------------------
 const saturated = new Map<string, PlainResult[]>();
 const paced = new Map<string, PlainResult[]>();
-if (!cSkip) {
+if (!cSkip && ONLY.has("plain")) {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const relay of relays) {
       const result = await plain(relay, SATURATING);
@@ -282,7 +285,7 @@ async function acked(members: number, send: number): Promise<AckedResult> {
   }
 }
 
-const ackedResults = [await acked(20, 100), await acked(200, 5)];
+const ackedResults = ONLY.has("acked") ? [await acked(20, 100), await acked(200, 5)] : [];
 for (const r of ackedResults) {
   console.error(
     `acknowledged, ${r.members} members: ${Math.round(r.perSecond)} deliveries/s, ` +
@@ -291,25 +294,30 @@ for (const r of ackedResults) {
 }
 
 // --- 1,000 members: join storm, idle cost, start-up -----------------------------------------
-const stormPort = freePort();
-const { running: storm, startup } = await start(udpchat(["--max-members", "2000"])(stormPort));
-const stormStart = performance.now();
-const thousand = await memberProcesses(stormPort, 1000, 250, 0);
-const stormMs = performance.now() - stormStart;
-const stormJoined = thousand.joined;
-const stormPeak = (await memoryMb(storm.child.pid)).peak;
-const idleCpuBefore = await cpuMs(storm.child.pid);
-const IDLE_S = 10;
-await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
-const idleCpu = (await cpuMs(storm.child.pid) - idleCpuBefore) / (IDLE_S * 10); // % of a core
-const idleRss = (await memoryMb(storm.child.pid)).now;
-await thousand.leave();
-await stop(storm);
-console.error(
-  `1,000 members: ${stormJoined} joined in ${Math.round(stormMs)} ms, peak ${
-    stormPeak.toFixed(0)
-  } MB`,
-);
+const stormResult = ONLY.has("storm") ? await joinStorm() : undefined;
+
+async function joinStorm() {
+  const stormPort = freePort();
+  const { running: storm, startup } = await start(udpchat(["--max-members", "2000"])(stormPort));
+  const stormStart = performance.now();
+  const thousand = await memberProcesses(stormPort, 1000, 250, 0);
+  const stormMs = performance.now() - stormStart;
+  const stormJoined = thousand.joined;
+  const stormPeak = (await memoryMb(storm.child.pid)).peak;
+  const idleCpuBefore = await cpuMs(storm.child.pid);
+  const IDLE_S = 10;
+  await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
+  const idleCpu = (await cpuMs(storm.child.pid) - idleCpuBefore) / (IDLE_S * 10); // % of a core
+  const idleRss = (await memoryMb(storm.child.pid)).now;
+  await thousand.leave();
+  await stop(storm);
+  console.error(
+    `1,000 members: ${stormJoined} joined in ${Math.round(stormMs)} ms, peak ${
+      stormPeak.toFixed(0)
+    } MB`,
+  );
+  return { startup, stormMs, stormJoined, stormPeak, idleCpu, idleRss };
+}
 
 // --- Report -----------------------------------------------------------------------------------
 const rows: string[] = [];
@@ -319,7 +327,7 @@ const python = relays.find((r) => r.name.startsWith("Python"))?.name;
 const c = relays.find((r) => r.name === "C relay")?.name;
 if (cSkip) {
   rows.push(`Plain-text rows skipped: ${cSkip}.`, "");
-} else {
+} else if (ONLY.has("plain")) {
   rows.push(
     `Plain-text fan-out, ${MEMBERS} members all sending (${
       SATURATING.toLocaleString("en")
@@ -344,28 +352,35 @@ if (cSkip) {
   }
   rows.push("");
 }
-rows.push(
-  "udpchat's acknowledged (v2) fan-out — every frame acknowledged, 100% delivered, members in 4 processes:",
-  "",
-  "| members | deliveries | deliveries/s | server CPU per delivered frame | retransmitted |",
-  "| ---: | ---: | ---: | ---: | ---: |",
-  ...ackedResults.map((r) =>
-    `| ${r.members} | ${r.deliveries.toLocaleString("en")} | ${
-      Math.round(r.perSecond).toLocaleString("en")
-    } | ` +
-    `${r.cpuUsPerFrame.toFixed(1)} µs | ${(r.retransmitShare * 100).toFixed(1)}% |`
-  ),
-  "",
-  `1,000 members (4 processes of 250): ${
-    stormJoined === 1000
-      ? "all joined"
-      : `only ${stormJoined} joined (each process gives up after 30 s)`
-  } in ${(stormMs / 1000).toFixed(1)} s, peak RSS ` +
-    `${stormPeak.toFixed(0)} MB; then idle: ${idleCpu.toFixed(1)}% of a core and ${
-      idleRss.toFixed(0)
-    } MB RSS. ` +
-    `Start-up to "listening": ${Math.round(startup)} ms.`,
-);
+if (ackedResults.length > 0) {
+  rows.push(
+    "udpchat's acknowledged (v2) fan-out — every frame acknowledged, 100% delivered, members in 4 processes:",
+    "",
+    "| members | deliveries | deliveries/s | server CPU per delivered frame | retransmitted |",
+    "| ---: | ---: | ---: | ---: | ---: |",
+    ...ackedResults.map((r) =>
+      `| ${r.members} | ${r.deliveries.toLocaleString("en")} | ${
+        Math.round(r.perSecond).toLocaleString("en")
+      } | ` +
+      `${r.cpuUsPerFrame.toFixed(1)} µs | ${(r.retransmitShare * 100).toFixed(1)}% |`
+    ),
+    "",
+  );
+}
+if (stormResult) {
+  const { stormJoined, stormMs, stormPeak, idleCpu, idleRss, startup } = stormResult;
+  rows.push(
+    `1,000 members (4 processes of 250): ${
+      stormJoined === 1000
+        ? "all joined"
+        : `only ${stormJoined} joined (each process gives up after 30 s)`
+    } in ${(stormMs / 1000).toFixed(1)} s, peak RSS ` +
+      `${stormPeak.toFixed(0)} MB; then idle: ${idleCpu.toFixed(1)}% of a core and ${
+        idleRss.toFixed(0)
+      } MB RSS. ` +
+      `Start-up to "listening": ${Math.round(startup)} ms.`,
+  );
+}
 const report = rows.join("\n");
 console.log(report);
 

@@ -129,7 +129,7 @@ export function decodeRoomEvent(text: string): RoomEvent {
   }
   if (!isObject(value)) throw new FrameError("bad-frame", "Room event must be a JSON object");
   const event = validateFrame(STREAM_EVENTS, value);
-  if (!("seq" in event)) {
+  if (!("seq" in event) || event.type === "joins" || event.type === "leaves") {
     throw new FrameError("bad-frame", `Event type '${event.type}' is not a room event`);
   }
   return event;

@@ -73,6 +73,28 @@ const LEFT: Record<LeaveReason, string> = {
   overload: "was dropped (too far behind)",
 };
 
+const LEFT_MANY: Record<LeaveReason, string> = {
+  ...LEFT,
+  overload: "were dropped (too far behind)",
+};
+
+/** Names shown in a group notice before "and N others". */
+const NAMED = 8;
+
+/** `ann, bob and cy`, or `ann, …, hal and 12 others`. */
+function names(nicks: readonly string[], nick: (name: string) => Part): Part[] {
+  const shown = nicks.length > NAMED + 1 ? nicks.slice(0, NAMED) : nicks;
+  const parts = shown.flatMap((name, i) => {
+    const last = i === shown.length - 1 && shown.length === nicks.length;
+    const separator = i === 0 ? [] : [{ text: last ? " and " : ", " }];
+    return [...separator, nick(name)];
+  });
+  if (shown.length < nicks.length) {
+    parts.push({ text: ` and ${nicks.length - shown.length} others` });
+  }
+  return parts;
+}
+
 /**
  * Puts an event into words.
  *
@@ -124,6 +146,12 @@ export function eventText(event: ShownEvent): EventText | undefined {
         : notice("join", nick(event.nick), plain(" joined"));
     case "leave":
       return notice("leave", nick(event.nick), plain(` ${LEFT[event.reason]}`));
+    case "joins":
+      return event.back
+        ? { ...notice("join", ...names(event.nicks, nick), plain(" are back")), quiet: true }
+        : notice("join", ...names(event.nicks, nick), plain(" joined"));
+    case "leaves":
+      return notice("leave", ...names(event.nicks, nick), plain(` ${LEFT_MANY[event.reason]}`));
     case "rename":
       return notice("info", nick(event.from), plain(" is now known as "), nick(event.nick));
     case "members":

@@ -41,7 +41,7 @@ export type AckFrame = FrameOf<typeof CLIENT_FRAMES, "ack">;
 
 /**
  * An event the server delivers on a member's reliable stream. Room events
- * (`msg`, `action`, `join`, `leave`, `rename`) carry the room-wide sequence
+ * (`msg`, `action`, `join`, `leave`, `rename`, `teacher`, and the groups `joins` and `leaves`) carry the room-wide sequence
  * number `seq`; every member sees them in `seq` order.
  */
 export type ServerEvent = FramesOf<typeof STREAM_EVENTS>;
@@ -51,8 +51,15 @@ export type ServerFrame =
   | FramesOf<typeof SERVER_FRAMES>
   | (ServerEvent & { n: number; token: string });
 
-/** A stream event that is part of the room transcript. */
-export type RoomEvent = Extract<ServerEvent, { seq: number }>;
+/**
+ * A stream event that is part of the room transcript. (`joins` and `leaves`
+ * carry `seq` too, but only stand for a run of `join` or `leave` events on
+ * the wire: see notices.ts.)
+ */
+export type RoomEvent = Exclude<
+  Extract<ServerEvent, { seq: number }>,
+  { type: "joins" | "leaves" }
+>;
 
 /** What the teacher did: a room event every member sees. */
 export type TeacherEvent = Extract<RoomEvent, { type: "teacher" }>;

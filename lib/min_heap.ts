@@ -1,28 +1,33 @@
 /**
- * A binary min-heap of items by a numeric key: the room's member deadlines,
- * so that finding the next one does not scan every member.
+ * A binary min-heap of items by a numeric key, each item at most once, its
+ * key changed in place: the room's member deadlines, so that finding the next
+ * one scans no member, and a member whose deadline moves a thousand times
+ * still takes one slot.
  *
  * @module
  */
 
 /**
- * Items ordered by key, smallest first.
+ * Items ordered by key, smallest first; setting an item's key again moves it.
  *
  * @example Usage
  * ```ts
  * import { MinHeap } from "./min_heap.ts";
- * import { deepEqual } from "node:assert/strict";
+ * import { deepEqual, equal } from "node:assert/strict";
  *
  * const heap = new MinHeap<string>();
- * heap.push(30, "c");
- * heap.push(10, "a");
- * heap.push(20, "b");
- * deepEqual([heap.pop(), heap.pop(), heap.peek()], [[10, "a"], [20, "b"], [30, "c"]]);
+ * heap.set("c", 30);
+ * heap.set("a", 10);
+ * heap.set("b", 20);
+ * heap.set("a", 40); // moved, not added
+ * equal(heap.size, 3);
+ * deepEqual([heap.pop(), heap.pop(), heap.peek()], [[20, "b"], [30, "c"], [40, "a"]]);
  * ```
  */
 export class MinHeap<T> {
   #keys: number[] = [];
   #items: T[] = [];
+  #index = new Map<T, number>();
 
   /** How many items it holds. */
   get size(): number {
@@ -30,21 +35,55 @@ export class MinHeap<T> {
   }
 
   /**
-   * Adds an item.
+   * Adds an item, or moves it if it is there.
    *
+   * @param item The item.
    * @param key Its key.
+   */
+  set(item: T, key: number): void {
+    let i = this.#index.get(item);
+    if (i === undefined) {
+      i = this.#keys.length;
+      this.#keys.push(key);
+      this.#items.push(item);
+      this.#index.set(item, i);
+      this.#rise(i);
+      return;
+    }
+    const old = this.#keys[i];
+    this.#keys[i] = key;
+    if (key < old) this.#rise(i);
+    else this.#sink(i);
+  }
+
+  /**
+   * The key an item has.
+   *
+   * @param item The item.
+   * @returns Its key, or `undefined` if it is not here.
+   */
+  keyOf(item: T): number | undefined {
+    const i = this.#index.get(item);
+    return i === undefined ? undefined : this.#keys[i];
+  }
+
+  /**
+   * Takes an item out, wherever it is.
+   *
    * @param item The item.
    */
-  push(key: number, item: T): void {
-    this.#keys.push(key);
-    this.#items.push(item);
-    let i = this.#keys.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.#keys[parent] <= key) break;
-      this.#swap(i, parent);
-      i = parent;
-    }
+  delete(item: T): void {
+    const i = this.#index.get(item);
+    if (i === undefined) return;
+    this.#index.delete(item);
+    const lastKey = this.#keys.pop()!;
+    const lastItem = this.#items.pop()!;
+    if (i === this.#keys.length) return; // it was the last
+    this.#keys[i] = lastKey;
+    this.#items[i] = lastItem;
+    this.#index.set(lastItem, i);
+    this.#rise(i);
+    this.#sink(this.#index.get(lastItem)!);
   }
 
   /**
@@ -63,15 +102,17 @@ export class MinHeap<T> {
    */
   pop(): [number, T] | undefined {
     const top = this.peek();
-    if (top === undefined) return undefined;
-    const lastKey = this.#keys.pop()!;
-    const lastItem = this.#items.pop()!;
-    if (this.#keys.length > 0) {
-      this.#keys[0] = lastKey;
-      this.#items[0] = lastItem;
-      this.#sink(0);
-    }
+    if (top !== undefined) this.delete(top[1]);
     return top;
+  }
+
+  #rise(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.#keys[parent] <= this.#keys[i]) return;
+      this.#swap(i, parent);
+      i = parent;
+    }
   }
 
   #sink(i: number): void {
@@ -89,7 +130,13 @@ export class MinHeap<T> {
   }
 
   #swap(a: number, b: number): void {
-    [this.#keys[a], this.#keys[b]] = [this.#keys[b], this.#keys[a]];
-    [this.#items[a], this.#items[b]] = [this.#items[b], this.#items[a]];
+    const key = this.#keys[a];
+    this.#keys[a] = this.#keys[b];
+    this.#keys[b] = key;
+    const item = this.#items[a];
+    this.#items[a] = this.#items[b];
+    this.#items[b] = item;
+    this.#index.set(this.#items[a], a);
+    this.#index.set(item, b);
   }
 }

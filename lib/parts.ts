@@ -12,6 +12,26 @@ import { MAX_TEXT_BYTES, utf8Length } from "./frame.ts";
 /** Text in one part takes at most this many bytes of JSON, leaving room for the other fields and for sealing (which grows a frame by a third). */
 export const TEXT_CHUNK_BYTES = 480;
 
+/**
+ * The bytes a member's name takes in a list in one part: its JSON string in
+ * UTF-8, and a comma.
+ *
+ * @param nick A nickname.
+ * @returns Its cost against {@linkcode TEXT_CHUNK_BYTES}.
+ *
+ * @example Usage
+ * ```ts
+ * import { memberCost } from "./parts.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(memberCost("ann"), 6);
+ * equal(memberCost("小明"), 9);
+ * ```
+ */
+export function memberCost(nick: string): number {
+  return utf8Length(JSON.stringify(nick)) + 1;
+}
+
 /** A payload that may be split: it carries text or a member list. */
 export interface Splittable {
   /** Text, joined across parts. */
@@ -94,7 +114,7 @@ export function splitPayload<T extends object>(payload: T): T[] {
     let current: string[] = [];
     let size = 0;
     for (const member of members) {
-      const cost = JSON.stringify(member).length * 3 + 1;
+      const cost = memberCost(member);
       if (size + cost > TEXT_CHUNK_BYTES && current.length > 0) {
         chunks.push({ members: current });
         current = [];

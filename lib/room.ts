@@ -56,6 +56,7 @@ import { type Member, Membership } from "./membership.ts";
 import { Moderation } from "./moderation.ts";
 import { Teacher } from "./teacher.ts";
 import { nickKey, validateNick } from "./nick.ts";
+import { groupRuns, isNotice, NoticeBatcher } from "./notices.ts";
 import { RateLimiter, TokenBucket } from "./rate_limit.ts";
 import { RoomHistory } from "./room_history.ts";
 import { MinHeap } from "./min_heap.ts";
@@ -156,11 +157,11 @@ export class Room implements Machine<RoomLogEntry> {
    * Members' next deadlines, so that neither `deadline()` nor `tick()` scans
    * every member on every datagram. A member whose timers may have moved
    * (something received from it, or sent to it) is marked dirty, and its
-   * deadline is worked out again before the next look; heap entries that no
-   * longer match `#due` are stale and skipped.
+   * deadline is worked out again before the next look.
    */
   readonly #deadlines = new MinHeap<Member>();
-  readonly #due = new Map<Member, number>();
+  /** Joins and leaves of a burst, waiting to go out as one event. */
+  readonly #notices = new NoticeBatcher();
   readonly #dirty = new Set<Member>();
   /** The teacher's actions on this room: what the server's console calls. */
   readonly teacher: Teacher;
@@ -388,13 +389,14 @@ export class Room implements Machine<RoomLogEntry> {
    * @param now The current time in ms.
    */
   tick(now: number): void {
+    if (this.#notices.due <= now) {
+      for (const event of this.#notices.flush(now)) this.#relay(event, now);
+    }
     this.#refreshDeadlines();
     const due: Member[] = [];
     for (let top = this.#deadlines.peek(); top && top[0] <= now; top = this.#deadlines.peek()) {
-      const [at, member] = this.#deadlines.pop()!;
-      if (this.#due.get(member) !== at) continue; // stale
-      this.#due.delete(member);
-      due.push(member);
+      this.#deadlines.pop();
+      due.push(top[1]);
     }
     for (const member of due) {
       if (!this.#members.has(member)) continue;
@@ -441,26 +443,27 @@ export class Room implements Machine<RoomLogEntry> {
    */
   deadline(): number | undefined {
     this.#refreshDeadlines();
+    const notices = this.#notices.due;
     for (let top = this.#deadlines.peek(); top; top = this.#deadlines.peek()) {
       const [at, member] = top;
-      if (this.#due.get(member) === at && this.#members.has(member)) return at;
-      this.#deadlines.pop(); // stale: moved since, or gone
+      if (this.#members.has(member)) return Math.min(at, notices);
+      this.#deadlines.pop(); // gone
     }
-    return undefined;
+    return notices === Infinity ? undefined : notices;
   }
 
   /** Works out again the deadlines of members whose timers may have moved. */
   #refreshDeadlines(): void {
     for (const member of this.#dirty) {
       if (!this.#members.has(member)) {
-        this.#due.delete(member);
+        this.#deadlines.delete(member);
         continue;
       }
       const silent = member.lastHeard + member.channel.timeout + 1;
-      const due = Math.min(silent, nextDeadline(member.channel.timers) ?? Infinity);
-      if (this.#due.get(member) === due) continue;
-      this.#due.set(member, due);
-      this.#deadlines.push(due, member);
+      this.#deadlines.set(
+        member,
+        Math.min(silent, nextDeadline(member.channel.timers) ?? Infinity),
+      );
     }
     this.#dirty.clear();
   }
@@ -563,7 +566,7 @@ export class Room implements Machine<RoomLogEntry> {
   /** Queues the roster, then history: all of it for a newcomer, what it missed for one coming back. */
   #replay(link: MemberLink, last: number | undefined, until: number, now: number): void {
     link.queue({ type: "members", members: this.members, roster: true }, now);
-    for (const event of this.#history.replay(last, until)) link.queue(event, now);
+    for (const event of groupRuns(this.#history.replay(last, until))) link.queue(event, now);
   }
 
   /** A frame (not a join) from an address that is not a v2 member. */
@@ -788,7 +791,16 @@ export class Room implements Machine<RoomLogEntry> {
       ...(address ? { address } : {}),
       ...(scope ? { scope } : {}),
     });
-    const broadcast = new Broadcast(full as ServerEvent);
+    // Joins and leaves of a burst go out grouped; anything else sends what waits first.
+    const relay = isNotice(full)
+      ? this.#notices.offer(full, now)
+      : [...this.#notices.flush(now), full];
+    for (const event of relay) this.#relay(event, now);
+  }
+
+  /** Sends an event to every member. */
+  #relay(event: ServerEvent, now: number): void {
+    const broadcast = new Broadcast(event);
     for (const member of this.#members.all()) {
       this.stats.relayed++;
       this.#dirty.add(member);

@@ -59,6 +59,12 @@ export class Roster {
       case "leave":
         this.#names.delete(event.nick);
         break;
+      case "joins":
+        for (const nick of event.nicks) this.#names.add(nick);
+        break;
+      case "leaves":
+        for (const nick of event.nicks) this.#names.delete(nick);
+        break;
       case "rename":
         this.#names.delete(event.from);
         this.#names.add(event.nick);

@@ -106,6 +106,14 @@ export const STREAM_EVENTS = {
     history: "boolean?",
   },
   rename: { seq: "count", from: "string", nick: "string", time: "number", history: "boolean?" },
+  joins: { seq: "count", nicks: "strings", time: "number", back: "boolean?", history: "boolean?" },
+  leaves: {
+    seq: "count",
+    nicks: "strings",
+    reason: LEAVE_REASONS,
+    time: "number",
+    history: "boolean?",
+  },
   pm: {
     from: "string",
     to: "string",

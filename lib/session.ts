@@ -42,6 +42,7 @@ import { ClientHandshake, type ClientSessionFrame } from "./handshake.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { type Machine, Output } from "./machine.ts";
 import { validateNick } from "./nick.ts";
+import { after, firstSeq } from "./notices.ts";
 import { type DeliveryEvent, Outbox, type Outgoing, type RequestBody } from "./outbox.ts";
 import { TokenBucket } from "./rate_limit.ts";
 import { Roster } from "./roster.ts";
@@ -572,12 +573,15 @@ export class Session implements Machine<SessionEvent> {
     if (event === undefined) return;
     if ("seq" in event) {
       // Room events come in order, one `seq` at a time after the welcome's: no leaps ahead.
-      if (event.seq > this.#seqLimit + 1) {
+      // A group of joins or leaves stands for a run of them, from its first seq.
+      const group = event.type === "joins" || event.type === "leaves" ? event : undefined;
+      if ((group ? firstSeq(group) : event.seq) > this.#seqLimit + 1) {
         this.forged++;
         return;
       }
       this.#seqLimit = Math.max(this.#seqLimit, event.seq);
       if (event.seq <= this.#lastSeq) return; // already shown before reconnecting
+      if (group) event = after(group, this.#lastSeq); // its start came in my history
       this.#lastSeq = event.seq;
       if (event.type === "rename" && event.from === this.#nick) this.#nick = event.nick;
     }

@@ -25,6 +25,18 @@ Deno.test("eventText() words each room event once for every output", () => {
   }
 });
 
+Deno.test("eventText() names a burst's members, up to nine, then counts the others", () => {
+  const nicks = (n: number) => Array.from({ length: n }, (_, i) => `s${i + 1}`);
+  const joins = (n: number) => ({ type: "joins", seq: 20, nicks: nicks(n), time: 0 }) as const;
+  equal(ircLine(eventText(joins(2))!), "--> s1 and s2 joined");
+  equal(ircLine(eventText(joins(9))!), "--> s1, s2, s3, s4, s5, s6, s7, s8 and s9 joined");
+  equal(ircLine(eventText(joins(40))!), "--> s1, s2, s3, s4, s5, s6, s7, s8 and 32 others joined");
+  const dropped = { type: "leaves", seq: 9, nicks: nicks(3), reason: "overload", time: 0 } as const;
+  equal(legacyLine(eventText(dropped)!), "* s1, s2 and s3 were dropped (too far behind)\n");
+  // Members coming back are quiet, like one coming back.
+  equal(eventText({ ...joins(3), back: true })!.quiet, true);
+});
+
 Deno.test("eventText() leaves out what is not shown as a line", () => {
   equal(eventText({ type: "delivered", id: 1 }), undefined);
   equal(eventText({ type: "pending", id: 1, text: "x" }), undefined);

@@ -79,6 +79,12 @@ function events(out: Map<number, Array<Json | string>>, port: number): Json[] {
   );
 }
 
+/** Stream events without the copies a retransmission timer sent again. */
+function firstCopies(frames: Json[]): Json[] {
+  const seen = new Set<unknown>();
+  return frames.filter((f) => !seen.has(f.n) && seen.add(f.n));
+}
+
 Deno.test("Room welcomes a member and announces the join to everyone", () => {
   const room = new Room({ name: "lab" });
   join(room, "alice", 1);
@@ -387,6 +393,53 @@ Deno.test("Room sends a joiner the roster, then recent history marked as history
   deepEqual([roster.type, roster.members, roster.roster], ["members", ["alice", "bob"], true]);
   const got = rest.map((e) => [e.type, e.text ?? e.nick, e.history]);
   deepEqual(got, [["msg", "m2", true], ["msg", "m3", true], ["join", "bob", undefined]]);
+});
+
+Deno.test("Room groups a burst of joins: a few alone, the rest as one event per window, in seq order", () => {
+  const room = new Room({ maxPerIp: 0 });
+  join(room, "alice", 1);
+  room.tick(1000);
+  drain(room);
+  for (let i = 0; i < 30; i++) join(room, `n${i}`, 100 + i, 1000 + i);
+  // A newcomer speaks during the burst: its join must reach alice before its words.
+  send(room, 129, { type: "msg", n: 1, text: "hello" }, 1040);
+  room.tick(1300);
+  peek(room);
+  const entries = log(room);
+  const seen = firstCopies(events(drain(room), 1));
+  const notices = seen.filter((e) => e.type === "join" || e.type === "joins");
+  ok(notices.length <= 8, `${notices.length} frames for 30 joins`);
+  deepEqual(notices.slice(0, 4).map((e) => e.type), ["join", "join", "join", "join"]);
+  // Every join is there once, in seq order, and the groups' seqs say which events they stand for.
+  const named = notices.flatMap((e) =>
+    e.type === "join"
+      ? [[e.seq, e.nick]]
+      : (e.nicks as string[]).map((nick, i, all) => [(e.seq as number) - all.length + 1 + i, nick])
+  );
+  deepEqual(named, Array.from({ length: 30 }, (_, i) => [i + 2, `n${i}`]));
+  const hello = seen.findIndex((e) => e.type === "msg");
+  ok(seen.findIndex((e) => (e.nicks as string[] | undefined)?.includes("n29")) < hello);
+  // The log (and the transcript) keep one join per member.
+  equal(entries.filter((entry) => entry.event.type === "join").length, 30);
+});
+
+Deno.test("Room groups leaves of one reason, and a late joiner's history of joins", () => {
+  const room = new Room({ maxPerIp: 0, timeout: 30_000 });
+  for (let i = 0; i < 12; i++) join(room, `n${i}`, 100 + i, i * 1000);
+  drain(room);
+  join(room, "late", 99, 20_000);
+  const history = events(drain(room), 99).filter((e) => e.history);
+  deepEqual(history.map((e) => e.type), ["joins"]);
+  equal((history[0].nicks as string[]).length, 12);
+  for (let i = 0; i < 10; i++) send(room, 100 + i, { type: "leave", n: 1 }, 21_000 + i);
+  room.tick(21_300);
+  const leaves = firstCopies(events(drain(room), 99)).filter((e) =>
+    e.type === "leave" || e.type === "leaves"
+  );
+  deepEqual(leaves.map((e) => e.type), ["leave", "leave", "leave", "leave", "leaves"]);
+  deepEqual(leaves[4].nicks, ["n4", "n5", "n6", "n7", "n8", "n9"]);
+  equal(leaves[4].reason, "quit");
+  deepEqual(room.members, ["late", "n10", "n11"]);
 });
 
 Deno.test("Room lets the server log see every event without private text", () => {

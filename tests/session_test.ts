@@ -226,6 +226,27 @@ Deno.test("Session knows who is in the room from the roster and live events, wit
   ok(net.run(() => count(alice, "members") === 1));
 });
 
+Deno.test("Session in a class arriving at once under loss: everyone listed and shown once, partly grouped", () => {
+  const net = new SimNet({ seed: 5, loss: 0.2, delay: [1, 10], room: { maxPerIp: 0 } });
+  const alice = net.join("alice");
+  ok(net.run(connected(net)));
+  const class30 = Array.from({ length: 30 }, (_, i) => net.join(`s${i}`));
+  ok(net.run(() => net.clients.every((c) => c.session.members.length === 31), 60_000));
+  // alice saw each arrival once, though most came grouped.
+  const shown = alice.events.flatMap((e) =>
+    e.type === "join" ? [e.nick] : e.type === "joins" ? e.nicks : []
+  );
+  deepEqual(shown.toSorted(), ["alice", ...class30.map((c) => c.session.nick)].toSorted());
+  ok(alice.events.filter((e) => e.type === "join" || e.type === "joins").length < 31);
+  // A late arrival saw the start of the burst in its history and never twice.
+  for (const client of class30) {
+    const names = client.events.flatMap((e) =>
+      e.type === "join" ? [e.nick] : e.type === "joins" ? e.nicks : []
+    );
+    equal(new Set(names).size, names.length, `${client.session.nick} saw a join twice`);
+  }
+});
+
 Deno.test("Session notices a silent server within the server's own timeout when that is shorter", () => {
   const net = new SimNet({ room: { timeout: 3000, heartbeat: 750 } });
   const alice = net.join("alice");

@@ -9,6 +9,7 @@
 import type { Address } from "../lib/address.ts";
 import type { RoomEvent } from "../lib/frame.ts";
 import type { Journal } from "../lib/room_journal.ts";
+import { firstSeq } from "../lib/notices.ts";
 import { Room, type RoomOptions } from "../lib/room.ts";
 import { Session, type SessionEvent, type SessionOptions } from "../lib/session.ts";
 
@@ -206,7 +207,12 @@ export class SimNet {
 export function transcript(client: SimClient): string[] {
   const lines: string[] = [];
   for (const event of client.events) {
-    if ("seq" in event) {
+    if (event.type === "joins" || event.type === "leaves") {
+      // A group stands for a run of single events: listed as those, however it was grouped.
+      const single = event.type === "joins" ? "join" : "leave";
+      const first = firstSeq(event);
+      event.nicks.forEach((nick, i) => lines.push(`${first + i} ${single} ${nick} `));
+    } else if ("seq" in event) {
       const text = "text" in event ? event.text : "";
       const who = "from" in event ? event.from : event.nick;
       lines.push(`${event.seq} ${event.type} ${who} ${text}`);

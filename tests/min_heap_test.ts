@@ -1,0 +1,27 @@
+import { deepEqual, equal } from "node:assert/strict";
+import { MinHeap } from "../lib/min_heap.ts";
+import { seeded } from "./sim.ts";
+
+Deno.test("MinHeap keeps each item once and yields keys in order after random moves and deletes", () => {
+  const random = seeded(7);
+  const heap = new MinHeap<number>();
+  const reference = new Map<number, number>();
+  for (let step = 0; step < 20_000; step++) {
+    const item = Math.floor(random() * 300);
+    if (random() < 0.2) {
+      heap.delete(item);
+      reference.delete(item);
+    } else {
+      const key = Math.floor(random() * 1000);
+      heap.set(item, key);
+      reference.set(item, key);
+    }
+    equal(heap.size, reference.size);
+  }
+  const drained: number[] = [];
+  for (let top = heap.pop(); top; top = heap.pop()) {
+    equal(top[0], reference.get(top[1]));
+    drained.push(top[0]);
+  }
+  deepEqual(drained, [...reference.values()].sort((a, b) => a - b));
+});
