@@ -4,8 +4,9 @@
  *
  *   v1_members.ts PORT COUNT EXPECT [SEND]
  *
- * Joins COUNT members, prints `ready N` once all are in (or how many are after
- * 30 s), then waits for a line
+ * Joins COUNT members, prints `ready N restarted R` once all are in (or how
+ * many are after 30 s; R members whose join gave up after 5 s without an
+ * answer were started again, as a student would), then waits for a line
  * on standard input. Each member then sends SEND messages (paced by the
  * room's rate, as a client is); every member counts messages until it has
  * EXPECT, and the process prints how long that took. Members leave at the
@@ -21,7 +22,8 @@ const [port, count, expect, send] = Deno.args.map(Number);
 const server = { hostname: "127.0.0.1", port };
 const received: number[] = new Array(count).fill(0);
 let finished = 0;
-const members = Array.from({ length: count }, (_, i) => {
+/** A member on a socket of its own; started again (as a student would) if its join gives up. */
+function member(i: number) {
   const session = new Session({ server, nick: `m${Deno.pid % 10000}x${i}` }, Date.now());
   const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const endpoint = new UdpEndpoint(conn, session, (events: SessionEvent[]) => {
@@ -31,7 +33,9 @@ const members = Array.from({ length: count }, (_, i) => {
     }
   });
   return { session, endpoint, running: endpoint.run() };
-});
+}
+const members = Array.from({ length: count }, (_, i) => member(i));
+let restarted = 0;
 
 const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
 /** Members still joining after this long are reported, not waited for. */
@@ -40,8 +44,14 @@ const joinStarted = Date.now();
 const connected = () => members.filter((m) => m.session.state === "connected").length;
 while (connected() < count && Date.now() - joinStarted < JOIN_LIMIT) {
   await new Promise((resolve) => setTimeout(resolve, 10));
+  for (const [i, { session, endpoint }] of members.entries()) {
+    if (session.state !== "closed") continue;
+    await endpoint.close();
+    members[i] = member(i);
+    restarted++;
+  }
 }
-console.log(`ready ${connected()}`);
+console.log(`ready ${connected()} restarted ${restarted}`);
 await lines.read();
 const started = performance.now();
 for (const member of members) {

@@ -136,16 +136,26 @@ export class StreamSender<T> {
     const out: Array<[number, T]> = [];
     // The relay calls this for every member on every message: scan only when something is due.
     if (now >= (this.deadline() ?? Infinity)) {
+      let timedOut = false;
       for (const [n, entry] of this.#entries) {
         if (n > this.#sentUpTo) break;
-        if (entry.sentAt !== undefined && !entry.sacked && now >= this.#due(entry)) {
-          this.#lost(n);
-          entry.sentAt = now;
-          entry.tries++;
-          entry.lost = false;
-          for (const counters of this.#counters) counters.retransmitted++;
-          out.push([n, entry.payload]);
+        if (entry.sentAt === undefined || entry.sacked || now < this.#due(entry)) continue;
+        if (!entry.lost) {
+          // A timeout, not a loss the acks showed: only the oldest goes again, as in TCP. The
+          // others wait a timeout more; the ack for it says which of them were lost (see ack).
+          // Resending a whole window each timeout is what turns a slow peer into a storm.
+          if (timedOut) {
+            entry.sentAt = now;
+            continue;
+          }
+          timedOut = true;
         }
+        this.#lost(n);
+        entry.sentAt = now;
+        entry.tries++;
+        entry.lost = false;
+        for (const counters of this.#counters) counters.retransmitted++;
+        out.push([n, entry.payload]);
       }
       this.#nextDue = undefined;
     }

@@ -75,8 +75,16 @@ export class BatchSender {
   readonly #lanes: Queued[][] = Array.from({ length: LANES }, () => []);
   readonly #busy: boolean[] = new Array(LANES).fill(false);
   readonly #calls = new InFlight();
-  /** Memory for batches sent on this thread, reused call after call. */
+  /**
+   * Memory for batches, reused call after call: one for calls on this thread
+   * (over when they return), and one per lane for background calls (a lane
+   * has one call at a time, and its memory is not touched until it is over).
+   */
   #scratch = new Uint8Array(new ArrayBuffer(64 * 1024));
+  readonly #laneMemory: Uint8Array<ArrayBuffer>[] = Array.from(
+    { length: LANES },
+    () => new Uint8Array(new ArrayBuffer(64 * 1024)),
+  );
   /** System calls made, and datagrams they sent. */
   readonly counters = { calls: 0, datagrams: 0, fallbacks: 0 };
 
@@ -130,7 +138,7 @@ export class BatchSender {
    * @param data The datagram; read again when flushed, so it must not change until then.
    */
   send(to: Address, data: Uint8Array): void {
-    if (!isIpv4(to.hostname)) return this.#portable(to, data);
+    if (ipv4(to.hostname) === undefined) return this.#portable(to, data);
     this.#lanes[to.port % LANES].push({ to, data });
   }
 
@@ -178,10 +186,14 @@ export class BatchSender {
     if (this.#busy[lane] || queue.length === 0) return;
     const batch = queue.splice(0, MAX_BATCH);
     const small = batch.length <= SMALL_BATCH;
-    // A call on this thread is over when it returns, so its memory is reused; a background call
-    // gets memory of its own, kept until it is over. Reuse keeps a flood from piling up garbage.
-    const memory = layout(batch, small ? this.#scratch : undefined);
-    if (small && memory !== this.#scratch) this.#scratch = memory;
+    // Reusing memory keeps a flood from piling up garbage (and a storm from spending its time in
+    // the allocator): a lane's memory grows to its largest batch and stays.
+    const reuse = small ? this.#scratch : this.#laneMemory[lane];
+    const memory = layout(batch, reuse);
+    if (memory !== reuse) {
+      if (small) this.#scratch = memory;
+      else this.#laneMemory[lane] = memory;
+    }
     this.#busy[lane] = true;
     this.#calls.start();
     this.counters.calls++;
@@ -212,17 +224,23 @@ export class BatchSender {
   }
 }
 
-/** IPv4 addresses in network byte order, by text: members' addresses repeat in every batch. */
+/**
+ * IPv4 addresses as numbers (network byte order), by text, or -1 for any
+ * other address: members' addresses repeat in every batch, and parsing them
+ * once is cheaper than checking them per datagram.
+ */
 const ipv4Cache = new Map<string, number>();
 
-function ipv4(hostname: string): number {
+function ipv4(hostname: string): number | undefined {
   let value = ipv4Cache.get(hostname);
   if (value === undefined) {
-    value = hostname.split(".").reduce((sum, part) => sum * 256 + Number(part), 0);
-    if (ipv4Cache.size >= 65_536) ipv4Cache.clear();
+    value = isIpv4(hostname)
+      ? hostname.split(".").reduce((sum, part) => sum * 256 + Number(part), 0)
+      : -1;
+    if (ipv4Cache.size >= 4096) ipv4Cache.clear(); // a forged flood must not grow it
     ipv4Cache.set(hostname, value);
   }
-  return value;
+  return value < 0 ? undefined : value;
 }
 
 /** Writes a 64-bit value (a user-space pointer or a length, below 2^53) little-endian. */
@@ -262,7 +280,7 @@ function layout(batch: Queued[], reuse?: Uint8Array<ArrayBuffer>): Uint8Array<Ar
     setWord(view, vector + 8, data.length); // iov_len
     view.setUint16(address, AF_INET, true);
     view.setUint16(address + 2, to.port, false); // network byte order
-    view.setUint32(address + 4, ipv4(to.hostname), false);
+    view.setUint32(address + 4, ipv4(to.hostname)!, false); // IPv4 only, checked in send()
     memory.set(data, offset);
     offset += data.length;
   }
