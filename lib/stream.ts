@@ -81,6 +81,13 @@ export class StreamSender<T> {
   #ssthresh: number;
   /** Losses of payloads up to this number belong to a round that already halved the window. */
   #recoveryUntil = 0;
+  /**
+   * A timeout fired and no ack has come since. Each frame in flight has its own timer while the
+   * peer acknowledges (quick recovery from scattered loss); once it falls silent only the
+   * oldest does, as in TCP, so a slow or vanished peer is not sent its whole window again and
+   * again (what turned a 1,000-member join storm into a flood of retransmissions).
+   */
+  #silent = false;
 
   /**
    * Creates an empty stream.
@@ -136,20 +143,15 @@ export class StreamSender<T> {
     const out: Array<[number, T]> = [];
     // The relay calls this for every member on every message: scan only when something is due.
     if (now >= (this.deadline() ?? Infinity)) {
-      let timedOut = false;
+      const silent = this.#silent;
+      let head = true;
       for (const [n, entry] of this.#entries) {
         if (n > this.#sentUpTo) break;
-        if (entry.sentAt === undefined || entry.sacked || now < this.#due(entry)) continue;
-        if (!entry.lost) {
-          // A timeout, not a loss the acks showed: only the oldest goes again, as in TCP. The
-          // others wait a timeout more; the ack for it says which of them were lost (see ack).
-          // Resending a whole window each timeout is what turns a slow peer into a storm.
-          if (timedOut) {
-            entry.sentAt = now;
-            continue;
-          }
-          timedOut = true;
-        }
+        if (entry.sentAt === undefined || entry.sacked) continue;
+        const timed = head || !silent;
+        head = false;
+        if (!entry.lost && !(timed && now >= this.#due(entry))) continue;
+        if (!entry.lost) this.#silent = true; // until an ack comes, only the oldest is timed
         this.#lost(n);
         entry.sentAt = now;
         entry.tries++;
@@ -168,7 +170,10 @@ export class StreamSender<T> {
       entry.tries = 1;
       for (const counters of this.#counters) counters.sent++;
       out.push([n, entry.payload]);
-      if (this.#nextDue !== undefined) this.#nextDue = Math.min(this.#nextDue, this.#due(entry));
+      // A new frame is timed unless the peer is silent and it is not the oldest in flight.
+      if (this.#nextDue !== undefined && (!this.#silent || this.#nextDue === Infinity)) {
+        this.#nextDue = Math.min(this.#nextDue, this.#due(entry));
+      }
     }
     return out;
   }
@@ -189,6 +194,7 @@ export class StreamSender<T> {
    */
   ack(n: number, sack: readonly number[], now: number): Array<[number, T]> | undefined {
     if (n > this.#sentUpTo || sack.some((s) => s > this.#sentUpTo || s < 1)) return undefined;
+    this.#silent = false;
     const acked: Array<[number, T]> = [];
     let newest: { n: number; sentAt: number } | undefined;
     const take = (k: number, delivered: boolean) => {
@@ -235,10 +241,12 @@ export class StreamSender<T> {
   deadline(): number | undefined {
     if (this.#nextDue === undefined) {
       let soonest = Infinity;
+      let head = true;
       for (const [n, entry] of this.#entries) {
         if (n > this.#sentUpTo) break;
         if (entry.sentAt === undefined || entry.sacked) continue;
-        soonest = Math.min(soonest, this.#due(entry));
+        if (head || entry.lost || !this.#silent) soonest = Math.min(soonest, this.#due(entry));
+        head = false;
       }
       this.#nextDue = soonest;
     }

@@ -24,6 +24,23 @@ Deno.test("StreamSender retransmits only what is unacknowledged, with backoff", 
   deepEqual(sender.transmit(209), []);
 });
 
+Deno.test("StreamSender sends a peer that stops acknowledging its window once, then one frame per timeout", () => {
+  const sender = new StreamSender<number>({ initialRto: 100, minRto: 100, maxRto: 500 });
+  for (let i = 0; i < 32; i++) sender.push(i);
+  equal(sender.transmit(0).length, 32);
+  equal(sender.transmit(100).length, 32); // the first timeout: every frame may have been lost
+  const again: number[] = [];
+  for (let now = 110; now <= 10_000; now += 10) {
+    again.push(...sender.transmit(now).map(([n]) => n));
+  }
+  // Then only the oldest, backing off (300, 700, 1,200 ms, then every 500 ms): about 20 in 10 s.
+  ok(again.length <= 22, `${again.length} retransmissions`);
+  ok(again.every((n) => n === 1));
+  // An ack ends it: the peer is alive, and each frame has its own timer again.
+  sender.ack(1, [], 10_000);
+  equal(sender.transmit(10_500).length, 31);
+});
+
 Deno.test("StreamSender ignores acks for numbers it never sent", () => {
   const sender = new StreamSender<string>();
   sender.push("a");
