@@ -408,7 +408,9 @@ Deno.test("Room groups a burst of joins: a few alone, the rest as one event per 
   const entries = log(room);
   const seen = firstCopies(events(drain(room), 1));
   // (alice's own join, unacknowledged, may come again: a retransmission, not news)
-  const notices = seen.filter((e) => (e.type === "join" || e.type === "joins") && e.nick !== "alice");
+  const notices = seen.filter((e) =>
+    (e.type === "join" || e.type === "joins") && e.nick !== "alice"
+  );
   ok(notices.length <= 8, `${notices.length} frames for 30 joins`);
   deepEqual(notices.slice(0, 4).map((e) => e.type), ["join", "join", "join", "join"]);
   // Every join is there once, in seq order, and the groups' seqs say which events they stand for.
