@@ -35,7 +35,7 @@ const LEDGER_SIZE = 4096;
 export interface AdmissionOptions {
   /** Replies one unvalidated address may get at once, and per second. @default {[3, 1]} */
   perAddress?: [burst: number, perSecond: number];
-  /** Replies all unvalidated addresses together may get at once, and per second. @default {[1000, 1000]} */
+  /** Replies all unvalidated addresses together may get at once, and per second. @default {[1000, 300]} */
   overall?: [burst: number, perSecond: number];
 }
 
@@ -68,7 +68,7 @@ export class Admission {
    * @param options Rate limits.
    */
   constructor(secret: Uint8Array, options: AdmissionOptions = {}) {
-    const { perAddress = [3, 1], overall = [1000, 1000] } = options;
+    const { perAddress = [3, 1], overall = [1000, 300] } = options;
     this.#secret = secret;
     this.#perAddress = new RateLimiter({ burst: perAddress[0], perSecond: perAddress[1] });
     this.#overall = new RateLimiter({ burst: overall[0], perSecond: overall[1], maxKeys: 1 });
