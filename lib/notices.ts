@@ -7,9 +7,9 @@
  * classroom sees "ann joined" as it happens. Beyond those, notices wait for
  * the window's end and go out together, as one `joins` or `leaves` event
  * naming a run of consecutive room events, window after window while the
- * burst lasts; any other event (a message, a rename)
- * sends what waits first, so nobody is heard before they are seen to join.
- * Late joiners' history is grouped the same way ({@linkcode groupRuns}).
+ * burst lasts. Any other event (a message, a rename) sends what waits
+ * first, so nobody is heard before they are seen to join. Late joiners'
+ * history is grouped the same way ({@linkcode groupRuns}).
  *
  * @module
  */

@@ -439,7 +439,7 @@ export class Room implements Machine<RoomLogEntry> {
   /**
    * When {@linkcode Room.tick} should next run.
    *
-   * @returns A time in ms, or `undefined` when the room is empty.
+   * @returns A time in ms, or `undefined` when nothing is due (no member, no notice waiting).
    */
   deadline(): number | undefined {
     this.#refreshDeadlines();
