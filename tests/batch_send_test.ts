@@ -49,6 +49,55 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "BatchSender under load moves small batches to its lanes and keeps each member's order",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const members = Array.from(
+      { length: 10 },
+      () => Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }),
+    );
+    const sender = BatchSender.open(conn, () => {});
+    ok(sender instanceof BatchSender, String(sender));
+    const COUNT = 600;
+    const heard = members.map(() => [] as number[]);
+    const listening = members.map(async (member, m) => {
+      try {
+        while (heard[m].length < COUNT) {
+          const [data] = await member.receive();
+          heard[m].push(Number(new TextDecoder().decode(data)));
+        }
+      } catch {
+        // closed
+      }
+    });
+    // One small batch per event, as a busy room sends them: 1,000 datagrams within a few ms,
+    // then a pause for the receivers to read (their buffers are not what is tested).
+    for (let i = 0; i < COUNT; i++) {
+      for (const member of members) {
+        sender.send(member.addr as Deno.NetAddr, new TextEncoder().encode(String(i)));
+      }
+      sender.flush();
+      if (i % 100 === 99) {
+        await sender.flushed();
+        const deadline = Date.now() + 5000;
+        while (heard.some((h) => h.length <= i) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      }
+    }
+    await sender.flushed();
+    for (const member of members) member.close();
+    await Promise.all(listening);
+    for (const sequence of heard) deepEqual(sequence, [...Array(COUNT).keys()]);
+    // Over 500 datagrams in 10 ms is busy: from then on the lanes sent in the background.
+    ok(sender.counters.background > 0, JSON.stringify(sender.counters));
+    await sender.close();
+    conn.close();
+  },
+});
+
 Deno.test("BatchSender without --allow-ffi, or on an IPv6 socket, says why it cannot", () => {
   const conn = Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 });
   try {

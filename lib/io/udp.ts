@@ -78,7 +78,7 @@ export class UdpEndpoint<E> {
     if (typeof sender === "string") return `one system call per datagram (${sender})`;
     this.#batch = sender;
     const buffer = sender.enlargeReceiveBuffer(RECEIVE_BUFFER_BYTES);
-    return `sendmmsg, many datagrams per system call (bursts on 2 background threads); ` +
+    return `sendmmsg, many datagrams per system call (on background threads under load); ` +
       `receive buffer ${Math.round(buffer / 1024)} KB`;
   }
 
