@@ -26,6 +26,8 @@ export type NoticeGroup = Extract<ServerEvent, { type: "joins" | "leaves" }>;
 /** How long a burst's notices wait to be grouped, in ms. */
 export const NOTICE_WINDOW = 250;
 
+const NOTHING: readonly ServerEvent[] = [];
+
 /** Notices in one window that go out alone, at once: a few students arriving together. */
 const ALONE = 4;
 
@@ -101,10 +103,11 @@ class Run {
   }
 
   /** The run as one event (a single notice stays itself), and the run emptied. */
-  take(): ServerEvent[] {
+  take(): readonly ServerEvent[] {
+    if (this.notices.length === 0) return NOTHING; // every relayed message asks: no garbage
     const notices = this.notices.splice(0);
     this.#cost = 0;
-    return notices.length === 0 ? [] : [group(notices)];
+    return [group(notices)];
   }
 }
 
@@ -208,7 +211,7 @@ export class NoticeBatcher {
    * @returns What to relay now: nothing (it waits), itself, or a group that
    *   waited and cannot take it (then it waits, in a run of its own).
    */
-  offer(notice: Notice, now: number): ServerEvent[] {
+  offer(notice: Notice, now: number): readonly ServerEvent[] {
     const waiting = this.#run.notices.length > 0;
     if (!waiting && now >= this.#windowStart + this.#window) {
       this.#windowStart = now;
@@ -230,7 +233,7 @@ export class NoticeBatcher {
    * @param now The current time in ms.
    * @returns The waiting notices as one event, or nothing.
    */
-  flush(now: number): ServerEvent[] {
+  flush(now: number): readonly ServerEvent[] {
     const out = this.#run.take();
     if (out.length > 0) {
       // Still a burst: what comes in the next window waits for it too.

@@ -792,10 +792,12 @@ export class Room implements Machine<RoomLogEntry> {
       ...(scope ? { scope } : {}),
     });
     // Joins and leaves of a burst go out grouped; anything else sends what waits first.
-    const relay = isNotice(full)
-      ? this.#notices.offer(full, now)
-      : [...this.#notices.flush(now), full];
-    for (const event of relay) this.#relay(event, now);
+    if (isNotice(full)) {
+      for (const event of this.#notices.offer(full, now)) this.#relay(event, now);
+      return;
+    }
+    for (const event of this.#notices.flush(now)) this.#relay(event, now);
+    this.#relay(full, now);
   }
 
   /** Sends an event to every member. */

@@ -4,34 +4,12 @@
  */
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { freePort, Program, startClient, stopAll } from "./process.ts";
+import { freePort, PlainTextMember, Program, startClient, stopAll } from "./process.ts";
 
 type Event = Record<string, unknown>;
 const ofType = (client: Program, type: string) => client.json().filter((e) => e.type === type);
 const teacher = (client: Program, action: string) =>
   ofType(client, "teacher").filter((e) => e.action === action);
-
-/** A plain-text member on a raw socket, joined with its code. */
-async function plainText(port: number) {
-  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const heard: string[] = [];
-  const to = { transport: "udp" as const, hostname: "127.0.0.1", port };
-  const receiving = (async () => {
-    try {
-      for (;;) heard.push(new TextDecoder().decode((await conn.receive())[0]));
-    } catch {
-      // closed
-    }
-  })();
-  const say = (line: string) => conn.send(new TextEncoder().encode(`${line}\n`), to);
-  await say("hello, I would like to join the room please");
-  const deadline = Date.now() + 5000;
-  while (!heard.some((line) => /join \d{4}/.test(line)) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  await say(`join ${/join (\d{4})/.exec(heard.join(""))![1]}`);
-  return { heard, say, close: async () => (conn.close(), await receiving) };
-}
 
 Deno.test("the teacher's console: kick, ban, mute, say, topic, slow — seen by all, kept in the transcript", async () => {
   const port = freePort();
@@ -42,12 +20,12 @@ Deno.test("the teacher's console: kick, ban, mute, say, topic, slow — seen by 
     { stdin: true },
   );
   let alice: Program | undefined, bob: Program | undefined, again: Program | undefined;
-  let nc: Awaited<ReturnType<typeof plainText>> | undefined;
+  let nc: PlainTextMember | undefined;
   try {
     await server.waitForLine("listening on");
     alice = await startClient(port, "alice");
     bob = await startClient(port, "bob");
-    nc = await plainText(port);
+    nc = await PlainTextMember.joined(port);
     await alice.waitFor((c) => ofType(c, "join").length === 3);
 
     await server.type("/say quiz in five minutes", "/topic Networks 101: UDP", "/slow 2");

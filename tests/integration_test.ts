@@ -4,7 +4,7 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { PERMISSIONS } from "../lib/permissions.ts";
-import { Program, startClient, startServer, stopAll } from "./process.ts";
+import { PlainTextMember, Program, startClient, startServer, stopAll } from "./process.ts";
 
 type Event = Record<string, unknown>;
 const ofType = (client: Program, type: string) => client.json().filter((e) => e.type === type);
@@ -126,28 +126,18 @@ Deno.test("a client killed with SIGKILL is timed out and announced", async () =>
 for (const send of SEND_PATHS) {
   Deno.test(`a plain-text member joins with its code, chats with v2 clients, and quit() works (${send.name})`, async () => {
     const { server, port } = await startServer(send.args);
-    const legacy = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const legacyName = `127.0.0.1:${(legacy.addr as Deno.NetAddr).port}`;
-    const to = { transport: "udp" as const, hostname: "127.0.0.1", port };
-    const heard: string[] = [];
-    const receiving = (async () => {
-      try {
-        for (;;) heard.push(new TextDecoder().decode((await legacy.receive())[0]));
-      } catch {
-        // closed
-      }
-    })();
+    const legacy = new PlainTextMember(port);
+    const { heard, name: legacyName } = legacy;
     let ann;
     try {
       ann = await startClient(port, "ann");
       // The first line gets only the join code; nothing is relayed until it comes back.
-      await legacy.send(new TextEncoder().encode("hello, is anyone there?\n"), to);
+      await legacy.say("hello, is anyone there?");
       await ann.waitFor(() => heard.some((line) => /type {2}join \d{4} {2}to enter/.test(line)));
       ok(!ann.messages().some((m) => m.text.startsWith("hello, is")));
-      const code = /join (\d{4})/.exec(heard.join(""))![1];
-      await legacy.send(new TextEncoder().encode(`join ${code}\n`), to);
+      await legacy.joinWithCode();
       await ann.waitFor((c) => ofType(c, "join").some((e) => e.nick === legacyName));
-      await legacy.send(new TextEncoder().encode("hello from the tutorial\n"), to);
+      await legacy.say("hello from the tutorial");
       await ann.waitFor((c) =>
         c.messages().some((m) => m.from === legacyName && m.text === "hello from the tutorial")
       );
@@ -155,16 +145,15 @@ for (const send of SEND_PATHS) {
       await ann.waitFor(() => heard.includes("ann: hi old friend\n"), 5000, "legacy to hear ann");
       // Greeted with one line of help; /nick and /who are commands, not chat.
       ok(heard.some((line) => line.includes("/nick NAME  picks your name")), heard.join(""));
-      await legacy.send(new TextEncoder().encode("/nick tutorial\n"), to);
+      await legacy.say("/nick tutorial");
       await ann.waitFor((c) => ofType(c, "rename").some((e) => e.nick === "tutorial"));
-      await legacy.send(new TextEncoder().encode("/who\n"), to);
+      await legacy.say("/who");
       await ann.waitFor(() => heard.includes("* 2 here: ann, tutorial\n"), 5000, "the /who answer");
-      await legacy.send(new TextEncoder().encode("quit()\n"), to);
+      await legacy.say("quit()");
       await ann.waitFor((c) => ofType(c, "leave").some((e) => e.nick === "tutorial"));
       ok(!ann.messages().some((m) => ["quit()", "/nick tutorial", "/who"].includes(m.text)));
     } finally {
-      legacy.close();
-      await receiving;
+      await legacy.close();
       await stopAll(ann, server);
     }
   });

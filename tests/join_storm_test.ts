@@ -1,27 +1,15 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { Program, startClient, startServer, stopAll } from "./process.ts";
+import { PlainTextMember, Program, startClient, startServer, stopAll } from "./process.ts";
 
 const CLASS = 24;
 
 Deno.test("a class arriving at once is announced in groups, everyone once, to clients and plain-text members", async () => {
   const { server, port } = await startServer(["--max-per-ip", "0"]);
-  const legacy = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const to = { transport: "udp" as const, hostname: "127.0.0.1", port };
-  const heard: string[] = [];
-  const receiving = (async () => {
-    try {
-      for (;;) heard.push(new TextDecoder().decode((await legacy.receive())[0]));
-    } catch {
-      // closed
-    }
-  })();
   let watcher: Program | undefined, students: Program | undefined;
+  let legacy: PlainTextMember | undefined;
   try {
     watcher = await startClient(port, "watcher");
-    await legacy.send(new TextEncoder().encode("hello\n"), to);
-    await watcher.waitFor(() => heard.some((line) => /join \d{4}/.test(line)));
-    const code = /join (\d{4})/.exec(heard.join(""))![1];
-    await legacy.send(new TextEncoder().encode(`join ${code}\n`), to);
+    legacy = await PlainTextMember.joined(port);
     await watcher.waitFor((c) => c.json().some((e) => e.type === "join" && e.nick !== "watcher"));
     // 24 real sessions in one process, joining together.
     students = new Program("bench/v1_members.ts", [String(port), String(CLASS), "0", "0"], {
@@ -45,6 +33,7 @@ Deno.test("a class arriving at once is announced in groups, everyone once, to cl
     ok(frames < CLASS, `${frames} notices for ${CLASS} arrivals`);
     ok(watcher.json().some((e) => e.type === "joins"), "some arrived grouped");
     // The plain-text member reads the same arrivals in words.
+    const heard = legacy.heard;
     await watcher.waitFor(() =>
       heard.some((line) => / and \d+ others joined\n$| joined\n$/.test(line))
     );
@@ -57,8 +46,7 @@ Deno.test("a class arriving at once is announced in groups, everyone once, to cl
     equal(logged, CLASS);
     deepEqual(shown.toSorted(), [...new Set(shown)].toSorted());
   } finally {
-    legacy.close();
-    await receiving;
+    await legacy?.close();
     await stopAll(students, watcher, server);
   }
 });

@@ -207,3 +207,59 @@ export async function stopAll(...programs: Array<Program | undefined>): Promise<
   for (const program of programs) program?.kill("SIGKILL");
   await Promise.all(programs.map((program) => program?.exit()));
 }
+
+/**
+ * A plain-text member on a raw socket, as the tutorial's client or `nc -u`:
+ * collects every datagram it hears as text.
+ */
+export class PlainTextMember {
+  /** Everything heard, one datagram an entry. */
+  readonly heard: string[] = [];
+  /** Its name in the room until it picks one: its address. */
+  readonly name: string;
+  readonly #conn: Deno.DatagramConn;
+  readonly #to: Deno.NetAddr;
+  readonly #receiving: Promise<void>;
+
+  constructor(port: number) {
+    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    this.#conn = conn;
+    this.name = `127.0.0.1:${(conn.addr as Deno.NetAddr).port}`;
+    this.#to = { transport: "udp", hostname: "127.0.0.1", port };
+    this.#receiving = (async () => {
+      try {
+        for (;;) this.heard.push(new TextDecoder().decode((await conn.receive())[0]));
+      } catch {
+        // closed
+      }
+    })();
+  }
+
+  /** Starts one and joins: a first line, then the join code it is shown. */
+  static async joined(port: number): Promise<PlainTextMember> {
+    const member = new PlainTextMember(port);
+    await member.say("hello, I would like to join the room please");
+    await member.joinWithCode();
+    return member;
+  }
+
+  /** Sends one line. */
+  async say(line: string): Promise<void> {
+    await this.#conn.send(new TextEncoder().encode(`${line}\n`), this.#to);
+  }
+
+  /** Waits for the join code the server showed and types it back. */
+  async joinWithCode(): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (!this.heard.some((line) => /join \d{4}/.test(line)) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await this.say(`join ${/join (\d{4})/.exec(this.heard.join(""))![1]}`);
+  }
+
+  /** Closes its socket. */
+  async close(): Promise<void> {
+    this.#conn.close();
+    await this.#receiving;
+  }
+}
