@@ -10,7 +10,9 @@ import { HELP, parseClientArgs } from "./lib/client_config.ts";
 import { DISCOVERY_PORT, DISCOVERY_WINDOW } from "./lib/discovery.ts";
 import type { Address } from "./lib/address.ts";
 import { removedText } from "./lib/event_text.ts";
+import { Impairment } from "./lib/impairment.ts";
 import { Session } from "./lib/session.ts";
+import { TraceNotes } from "./lib/trace.ts";
 import { ClientLoop } from "./lib/io/client_loop.ts";
 import { describeServer, findServers, pickServer } from "./lib/io/find.ts";
 import { LineUi } from "./lib/io/line_ui.ts";
@@ -88,15 +90,27 @@ async function main(args: string[]): Promise<number> {
     exitWith(PROGRAM, explainBindError(error, local, "try again") ?? String(error), EXIT.network);
   }
 
+  const notes = config.trace ? new TraceNotes() : undefined;
   const loop = new ClientLoop(
     conn,
-    new Session({ server, nick: config.nick, password }, Date.now()),
+    new Session({ server, nick: config.nick, password, stream: { notes } }, Date.now()),
   );
   const fullScreen = !config.json && !config.plain && Deno.stdin.isTerminal() &&
     Deno.stdout.isTerminal();
   const ui: ChatUi = fullScreen
-    ? new Tui(loop, { server: where, color: !Deno.noColor })
+    ? new Tui(loop, { server: where, color: !Deno.noColor, trace: config.trace })
     : new LineUi(loop, config.json);
+  if (notes) {
+    const color = !fullScreen && !Deno.noColor && Deno.stderr.isTerminal();
+    loop.socket.traceTo(notes, (line) => ui.trace(line), color);
+  }
+  if (config.impairment) {
+    const impairment = new Impairment(config.impairment);
+    loop.socket.impair(impairment);
+    console.error(
+      `simulating a bad network: ${impairment.describe()} of the datagrams sent and received`,
+    );
+  }
   let code: number = EXIT.ok;
   const running = loop.run((events, now) => {
     ui.show(events, now);

@@ -9,7 +9,11 @@ import { DEFAULT_PORT, EXIT, UsageError, VERSION } from "./lib/cli.ts";
 import { Beacon, DISCOVERY_GROUP, DISCOVERY_PORT } from "./lib/discovery.ts";
 import { describeLogEntry } from "./lib/format.ts";
 import { LogWriter } from "./lib/io/log_writer.ts";
+import { Impairment } from "./lib/impairment.ts";
+import { ClassroomWeb } from "./lib/io/http.ts";
+import { Projector } from "./lib/projector.ts";
 import { Room } from "./lib/room.ts";
+import { TraceNotes } from "./lib/trace.ts";
 import { HELP, parseServerArgs } from "./lib/server_config.ts";
 import { exitWith, explainBindError, readEnv, resolvePassword } from "./lib/io/os.ts";
 import { TranscriptFile } from "./lib/io/transcript_file.ts";
@@ -117,16 +121,26 @@ async function main(args: string[]): Promise<number> {
       );
     }
   }
-  const room = new Room({ ...config.room, epoch, password, journal: transcript });
+  const notes = config.trace ? new TraceNotes() : undefined;
+  const stream = { ...config.room.stream, notes };
+  const room = new Room({ ...config.room, stream, epoch, password, journal: transcript });
   room.restore(restored, Date.now());
   // Started again on its transcript: one room event says so, and members come back quietly.
   if (restored.length > 0) room.teacher.restarted(Date.now());
+  const name = config.room.name ?? "udpchat";
+  const projector = config.http === undefined ? undefined : new Projector(name, room);
   const endpoint = new UdpEndpoint(conn, room, (entries) => {
     for (const entry of entries) log(describeLogEntry(entry));
+    projector?.record(entries);
   });
   const sendPath = config.batchSend ? endpoint.sendInBatches() : "one system call per datagram";
+  if (notes) {
+    const color = !Deno.noColor && Deno.stdout.isTerminal();
+    endpoint.traceTo(notes, (line) => logWriter.unstamped(line), color);
+  }
+  const impairment = config.impairment && new Impairment(config.impairment);
+  if (impairment) endpoint.impair(impairment);
   const discoveryConn = config.discovery ? openDiscovery(log) : undefined;
-  const name = config.room.name ?? "udpchat";
   const beacon = new Beacon(() => ({ name, port, members: room.members.length }));
   const discovery = discoveryConn && new UdpEndpoint(discoveryConn, beacon, () => {});
 
@@ -154,12 +168,38 @@ async function main(args: string[]): Promise<number> {
     } for students to connect`,
   );
   log(`sending: ${sendPath}`);
+  let web: ClassroomWeb | undefined;
+  if (projector && config.http !== undefined) {
+    try {
+      web = await ClassroomWeb.start({
+        hostname: host,
+        port: config.http,
+        room: name,
+        udpPort: port,
+        projector,
+      });
+    } catch (error) {
+      const address = { hostname: host, port: config.http };
+      const message = explainBindError(error, address, "choose another --http port", "TCP");
+      if (message) exitWith(PROGRAM, message, EXIT.network);
+      throw error;
+    }
+    const http = `${hosts[0] ?? "THIS-PC-ADDRESS"}:${web.port}`;
+    if (web.problem) log(`--http: ${web.problem}; serving the pages only`);
+    else log(`students with Deno run:  ${web.command(hosts[0] ?? "THIS-PC-ADDRESS", port)}`);
+    log(`projector page: http://${http}/projector   students' page: http://${http}/`);
+  }
+  if (impairment) {
+    log(`simulating a bad network: ${impairment.describe()} of the datagrams sent and received`);
+  }
+  if (notes) log("tracing: one line per datagram, → sent, ← received");
 
   const stop = () => {
     room.close(Date.now());
     endpoint.pump();
     endpoint.close();
     discovery?.close();
+    web?.close();
   };
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);

@@ -14,6 +14,7 @@ import {
   VERSION,
 } from "./cli.ts";
 import { DISCOVERY_PORT } from "./discovery.ts";
+import { type ImpairmentSettings, parseImpairment, WATCH_FLAGS, WATCH_HELP } from "./impairment.ts";
 import type { Address } from "./address.ts";
 import { validateNick } from "./nick.ts";
 
@@ -39,6 +40,10 @@ Options:
                  to other users of this computer); so does setting UDPCHAT_PASSWORD
   -h, --help     this help
   -V, --version  print the version
+
+For teaching (see docs/TEACHING.md). In line mode the trace goes to standard error; in the
+full-screen client F2 shows or hides it in a pane.
+${WATCH_HELP}
 
 Examples:
   deno task client --nick alice
@@ -68,6 +73,10 @@ export interface ClientConfig {
   plain: boolean;
   /** The room password, or that it must be asked for. */
   password: PasswordSource;
+  /** Print a line per datagram (`--trace`): to standard error, or a pane of the full screen. */
+  trace: boolean;
+  /** Loss, duplication and delay to simulate (`--drop`, `--dup`, `--delay`). */
+  impairment?: ImpairmentSettings;
 }
 
 /**
@@ -91,6 +100,7 @@ export function parseClientArgs(
       plain: { type: "boolean", default: false },
       list: { type: "boolean", default: false },
       password: { type: "string" },
+      ...WATCH_FLAGS,
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
     },
@@ -115,5 +125,7 @@ export function parseClientArgs(
     json: values.json,
     plain: values.plain,
     password: passwordSource(values.password, env),
+    trace: values.trace,
+    impairment: parseImpairment(values),
   };
 }

@@ -18,7 +18,8 @@ export type Key =
       | "page-down"
       | "redraw"
       | "paste-start"
-      | "paste-end";
+      | "paste-end"
+      | "toggle-trace";
   };
 
 const SEQUENCES: Record<string, Key["type"]> = {
@@ -44,6 +45,9 @@ const SEQUENCES: Record<string, Key["type"]> = {
   // Bracketed paste: what comes between is pasted, not typed (Enter inside it is a newline).
   "[200~": "paste-start",
   "[201~": "paste-end",
+  // F2, as xterm (and tmux) and as rxvt send it.
+  "OQ": "toggle-trace",
+  "[12~": "toggle-trace",
 };
 
 const CONTROLS: Record<string, Key["type"]> = {

@@ -20,7 +20,7 @@ import {
 } from "./frame.ts";
 import type { ErrorCode } from "./frame_error.ts";
 import { splitPayload } from "./parts.ts";
-import type { StreamCounters, StreamOptions } from "./stream.ts";
+import { type StreamCounters, streamCounters, type StreamOptions } from "./stream.ts";
 import type { TokenBucket } from "./rate_limit.ts";
 import { StreamPair } from "./stream_pair.ts";
 
@@ -80,7 +80,7 @@ export class MemberLink implements Channel {
   readonly #maxBacklog: number;
   readonly #streams: StreamPair<EncodedEvent, ClientRequest>;
   readonly #envelope: Envelope<MemberFrame>;
-  readonly #counters = { sent: 0, retransmitted: 0 };
+  readonly #counters = streamCounters();
   /** When the member last acknowledged something new. */
   #lastProgress: number;
   /** The member's requests allowed: a burst, then the room's rate. */

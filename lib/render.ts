@@ -55,6 +55,8 @@ export interface ScreenState {
   cursor: number;
   /** Whether to use colour (off with NO_COLOR). */
   color: boolean;
+  /** The trace pane's lines, newest last, when it is shown: a third of the screen under the messages. */
+  trace?: readonly string[];
 }
 
 /** What to write: one string per row, and where to leave the cursor (0-based). */
@@ -179,6 +181,34 @@ function draw(row: Line, color: boolean): string {
   }).join("");
 }
 
+/** The trace pane: a rule naming it, then the newest lines that fit, each cut to one row. */
+function traceRows(
+  lines: readonly string[],
+  height: number,
+  width: number,
+  color: boolean,
+): string[] {
+  if (height === 0) return [];
+  const shown = lines.slice(Math.max(0, lines.length - (height - 1)));
+  return [
+    draw([{ text: cut("── trace (F2 hides it) " + "─".repeat(width), width) }], color),
+    ...Array.from({ length: height - 1 - shown.length }, () => ""),
+    ...shown.map((line) => draw([{ text: cut(line, width), style: { dim: true } }], color)),
+  ];
+}
+
+/** The start of `text` that fits in `width` cells. */
+function cut(text: string, width: number): string {
+  let used = 0;
+  let kept = "";
+  for (const grapheme of graphemes(text)) {
+    used += graphemeWidth(grapheme);
+    if (used > width) break;
+    kept += grapheme;
+  }
+  return kept;
+}
+
 /** Lays out the input: rows of text, and the cursor's row and column. */
 function layoutInput(state: ScreenState): { rows: string[]; row: number; col: number } {
   const rows = [state.prompt];
@@ -235,7 +265,9 @@ export function renderScreen(state: ScreenState): Frame {
     Math.max(0, input.row - inputRows + 1),
     input.rows.length - inputRows,
   );
-  const paneHeight = Math.max(0, state.height - 1 - inputRows);
+  const free = Math.max(0, state.height - 1 - inputRows);
+  const traceHeight = state.trace === undefined ? 0 : Math.floor(free / 3);
+  const paneHeight = free - traceHeight;
 
   // Wrap from the newest line back, only as far as the screen needs.
   const wanted = paneHeight + state.scroll;
@@ -250,6 +282,7 @@ export function renderScreen(state: ScreenState): Frame {
   const rows = [
     ...Array.from({ length: paneHeight - visible.length }, () => ""),
     ...visible.map((row) => draw(row, state.color)),
+    ...traceRows(state.trace ?? [], traceHeight, width, state.color),
     draw(wrapLine(state.status, width, 0)[0], state.color),
     ...input.rows.slice(firstInput, firstInput + inputRows),
   ];

@@ -63,7 +63,8 @@ import { MinHeap } from "./min_heap.ts";
 import { type Journal, RoomJournal } from "./room_journal.ts";
 import type { RoomLogEntry, RoomStats } from "./room_log.ts";
 import { MAX_ID } from "./schema.ts";
-import type { StreamOptions } from "./stream.ts";
+import { streamCounters, type StreamOptions } from "./stream.ts";
+import type { TraceNotes } from "./trace.ts";
 import type { TranscriptEntry } from "./transcript.ts";
 
 export type { ClosingNotice, PmNotice, RoomLogEntry, RoomStats } from "./room_log.ts";
@@ -166,6 +167,8 @@ export class Room implements Machine<RoomLogEntry> {
   /** The teacher's actions on this room: what the server's console calls. */
   readonly teacher: Teacher;
   readonly #output = new Output<RoomLogEntry>();
+  /** What `--trace` says about datagrams the room drops, when it is on. */
+  readonly #notes: TraceNotes | undefined;
   readonly #journal: RoomJournal;
   readonly #send = (to: Address, data: Uint8Array): void => {
     this.stats.datagramsOut++;
@@ -177,8 +180,8 @@ export class Room implements Machine<RoomLogEntry> {
     overBudget: 0,
     datagramsOut: 0,
     relayed: 0,
-    sent: 0,
-    retransmitted: 0,
+    ...streamCounters(),
+    acksReceived: 0,
     garbage: 0,
     oversize: 0,
     badFrame: 0,
@@ -219,6 +222,7 @@ export class Room implements Machine<RoomLogEntry> {
       );
     }
     this.#epoch = epoch;
+    this.#notes = stream.notes;
     this.#timeout = timeout;
     this.#heartbeat = heartbeat;
     this.#maxMembers = maxMembers;
@@ -360,11 +364,13 @@ export class Room implements Machine<RoomLogEntry> {
     const frame = link.check(decoded.frame, decodeFrame);
     if (frame === undefined || frame.type === "join" || frame.type === "sealed") {
       this.stats.forged++;
+      this.#notes?.incoming("forged or replayed: dropped");
       return;
     }
     member!.lastHeard = now;
     if (frame.type === "ping") return link.pong(frame.t);
     if (frame.type === "ack") {
+      this.stats.acksReceived++;
       if (!link.ack(frame.n, frame.sack ?? [], now)) this.stats.forgedAck++;
       return;
     }
@@ -373,6 +379,7 @@ export class Room implements Machine<RoomLogEntry> {
     const completes = !("more" in frame && frame.more);
     if (!link.requests.holds(frame.n) && completes && !link.allowance.take(now)) {
       this.stats.rateLimited++;
+      this.#notes?.incoming(`rate-limited n=${frame.n}: not taken`);
       return;
     }
     const ready = link.requests.receive(frame.n, frame, now);

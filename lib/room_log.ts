@@ -7,6 +7,7 @@
 
 import type { RoomEvent } from "./frame.ts";
 import type { JournalNotice } from "./room_journal.ts";
+import type { StreamCounters } from "./stream.ts";
 
 /** A private message, as the server log records it: without its text. */
 export interface PmNotice {
@@ -39,7 +40,7 @@ export interface RoomLogEntry {
 }
 
 /** Counters of what the room received and did; dropped datagrams by reason. */
-export interface RoomStats {
+export interface RoomStats extends StreamCounters {
   /** Datagrams received. */
   datagrams: number;
   /** Dropped unread: their source was over its datagram budget (flooding). */
@@ -48,10 +49,8 @@ export interface RoomStats {
   datagramsOut: number;
   /** Events queued for members (one per member per event). */
   relayed: number;
-  /** Stream frames sent to members for the first time. */
-  sent: number;
-  /** Stream frames sent to members again. */
-  retransmitted: number;
+  /** Acknowledgements received from members. */
+  acksReceived: number;
   /** Dropped: neither a frame nor text. */
   garbage: number;
   /** Dropped: larger than a datagram may be. */

@@ -17,6 +17,7 @@ import {
 } from "./cli.ts";
 import { CONSOLE_HELP } from "./console.ts";
 import { DISCOVERY_PORT } from "./discovery.ts";
+import { type ImpairmentSettings, parseImpairment, WATCH_FLAGS, WATCH_HELP } from "./impairment.ts";
 import type { RoomOptions } from "./room.ts";
 import { isIpv4 } from "./address.ts";
 
@@ -59,7 +60,12 @@ Options:
   --log FILE             append every room event to FILE as JSON lines; on start, restore
                          history and sequence numbers from it
   --portable-send        one system call per datagram sent, as on every system; by default, on
-                         Linux with --allow-ffi, many go in one (sendmmsg) on 2 threads
+                         Linux with --allow-ffi, many go in one (sendmmsg) on background threads
+  --http PORT            serve students the client (deno run http://THIS-PC:PORT/client.ts),
+                         the compiled programs in dist/, and a live projector page, on TCP PORT
+
+For teaching (see docs/TEACHING.md):
+${WATCH_HELP}
   -h, --help             this help
   -V, --version          print the version
 
@@ -93,6 +99,12 @@ export interface ServerConfig {
   password: PasswordSource;
   /** Room settings. */
   room: RoomOptions;
+  /** Print a line per datagram (`--trace`). */
+  trace: boolean;
+  /** Loss, duplication and delay to simulate (`--drop`, `--dup`, `--delay`). */
+  impairment?: ImpairmentSettings;
+  /** TCP port to serve the client and the projector page on (`--http`), if any. */
+  http?: number;
 }
 
 /**
@@ -124,6 +136,8 @@ export function parseServerArgs(
       "no-legacy": { type: "boolean", default: false },
       "portable-send": { type: "boolean", default: false },
       password: { type: "string" },
+      http: { type: "string" },
+      ...WATCH_FLAGS,
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "V" },
     },
@@ -149,6 +163,9 @@ export function parseServerArgs(
     discovery: !values["no-discovery"],
     batchSend: !values["portable-send"],
     password: passwordSource(values.password, env),
+    trace: values.trace,
+    impairment: parseImpairment(values),
+    http: values.http === undefined ? undefined : parsePort(values.http, "--http"),
     room: {
       legacy: !values["no-legacy"],
       name: values.name,

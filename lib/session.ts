@@ -46,7 +46,7 @@ import { after, firstSeq } from "./notices.ts";
 import { type DeliveryEvent, Outbox, type Outgoing, type RequestBody } from "./outbox.ts";
 import { TokenBucket } from "./rate_limit.ts";
 import { Roster } from "./roster.ts";
-import type { StreamOptions } from "./stream.ts";
+import { type StreamCounters, streamCounters, type StreamOptions } from "./stream.ts";
 import { StreamPair } from "./stream_pair.ts";
 
 /** Settings of a {@linkcode Session}. */
@@ -153,7 +153,7 @@ export class Session implements Machine<SessionEvent> {
   /** Frames ignored because they did not prove they belong to this session. */
   forged = 0;
   /** Requests sent on the client's streams, and how many were sent again. */
-  readonly counters = { sent: 0, retransmitted: 0 };
+  readonly counters: StreamCounters = streamCounters();
 
   /**
    * Starts joining.

@@ -14,6 +14,8 @@
  * @module
  */
 
+import type { TraceNotes } from "./trace.ts";
+
 /** Timing and window settings of a {@linkcode StreamSender}. */
 export interface StreamOptions {
   /** Most payloads in flight (sent, not yet acknowledged): the congestion window's ceiling. @default {64} */
@@ -26,6 +28,8 @@ export interface StreamOptions {
   maxRto?: number;
   /** Counters to add this stream's first transmissions and retransmissions to (each may be shared by many streams). */
   counters?: StreamCounters | StreamCounters[];
+  /** Where to say what each datagram is for `--trace`; notes are built only when it is given. */
+  notes?: TraceNotes;
 }
 
 /** Transmission counters, for statistics. */
@@ -34,6 +38,17 @@ export interface StreamCounters {
   sent: number;
   /** Payloads sent again because no acknowledgement came in time. */
   retransmitted: number;
+  /** Acknowledgements sent. */
+  acks: number;
+  /** Payloads that arrived again and were dropped. */
+  duplicates: number;
+  /** Payloads that arrived ahead of a gap and were held back until it filled. */
+  held: number;
+}
+
+/** A fresh set of {@linkcode StreamCounters}, all zero. */
+export function streamCounters(): StreamCounters {
+  return { sent: 0, retransmitted: 0, acks: 0, duplicates: 0, held: 0 };
 }
 
 interface Entry<T> {
@@ -46,6 +61,8 @@ interface Entry<T> {
   lost?: boolean;
   /** Selectively acknowledged: the peer holds it but has not delivered it yet. */
   sacked?: boolean;
+  /** For the trace: the timeout that expired before the last retransmission, or that it went early (presumed lost). */
+  timeout?: number | "lost";
 }
 
 /**
@@ -96,7 +113,7 @@ export class StreamSender<T> {
    */
   constructor(options: StreamOptions = {}) {
     const { window = 64, initialRto = 200, minRto = 30, maxRto = 500 } = options;
-    this.#counters = [options.counters ?? { sent: 0, retransmitted: 0 }].flat();
+    this.#counters = [options.counters ?? streamCounters()].flat();
     if (!(window >= 1)) {
       throw new RangeError(
         `Cannot create stream as 'window' must be at least 1: current value is ${window}`,
@@ -152,6 +169,7 @@ export class StreamSender<T> {
         head = false;
         if (!entry.lost && !(timed && now >= this.#due(entry))) continue;
         if (!entry.lost) this.#silent = true; // until an ack comes, only the oldest is timed
+        entry.timeout = entry.lost ? "lost" : this.#due(entry) - entry.sentAt;
         this.#lost(n);
         entry.sentAt = now;
         entry.tries++;
@@ -251,6 +269,19 @@ export class StreamSender<T> {
       this.#nextDue = soonest;
     }
     return this.#nextDue === Infinity ? undefined : this.#nextDue;
+  }
+
+  /**
+   * How payload `n` was last sent, for the trace.
+   *
+   * @param n A stream number in flight.
+   * @returns How many times it has been sent, and for a retransmission the
+   *   timeout that expired, or `"lost"` when it went early because a later
+   *   payload was acknowledged.
+   */
+  lastSend(n: number): { tries: number; timeout?: number | "lost" } | undefined {
+    const entry = this.#entries.get(n);
+    return entry && { tries: entry.tries, timeout: entry.timeout };
   }
 
   /**

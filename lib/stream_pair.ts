@@ -10,7 +10,8 @@
 
 import type { Timer } from "./deadlines.ts";
 import { Assembler } from "./parts.ts";
-import { type StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";
+import type { TraceNotes } from "./trace.ts";
+import { type StreamCounters, type StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";
 
 /** How a {@linkcode StreamPair}'s owner puts its frames on the wire. */
 export interface StreamCodec<Out> {
@@ -49,6 +50,7 @@ export class StreamPair<Out, In extends object> {
   #assembler = new Assembler<In>();
   readonly #codec: StreamCodec<Out>;
   readonly #send: (data: Uint8Array, now: number) => void;
+  readonly #counters: StreamCounters[];
 
   /**
    * Opens fresh streams: both start at number 1.
@@ -66,6 +68,7 @@ export class StreamPair<Out, In extends object> {
     this.#out = new StreamSender(options);
     this.#codec = codec;
     this.#send = send;
+    this.#counters = [options.counters ?? []].flat();
     this.timers = [
       { name: "ack", at: () => this.#in.ackDeadline(), fire: (now) => this.sendAck(now) },
       { name: "retransmit", at: () => this.#out.deadline(), fire: (now) => this.flush(now) },
@@ -103,15 +106,20 @@ export class StreamPair<Out, In extends object> {
 
   /** Sends what the outgoing stream has due: retransmissions, then new payloads. */
   flush(now: number): void {
+    const notes = this.#options.notes;
     for (const [n, payload] of this.#out.transmit(now)) {
-      this.#send(this.#codec.payload(n, payload), now);
+      const data = this.#codec.payload(n, payload);
+      if (notes) this.#noteSend(notes, data, n);
+      this.#send(data, now);
     }
   }
 
   /** Sends an acknowledgement of the incoming stream if one is due. */
   sendAck(now: number): void {
     const ack = this.#in.takeAck(now);
-    if (ack) this.#send(this.#codec.ack(ack), now);
+    if (ack === undefined) return;
+    for (const counters of this.#counters) counters.acks++;
+    this.#send(this.#codec.ack(ack), now);
   }
 
   /**
@@ -123,7 +131,13 @@ export class StreamPair<Out, In extends object> {
    * @returns The parts now deliverable in order, or `undefined` when `n` is too far ahead.
    */
   receive(n: number, part: In, now: number): In[] | undefined {
+    const next = this.#in.delivered + 1;
+    const duplicate = this.#in.holds(n);
     const ready = this.#in.receive(n, part, now);
+    if (duplicate || (ready !== undefined && n > next)) {
+      for (const counters of this.#counters) counters[duplicate ? "duplicates" : "held"]++;
+      this.#options.notes?.incoming(duplicate ? `dup n=${n} dropped` : `held n=${n} until ${next}`);
+    }
     this.sendAck(now);
     return ready;
   }
@@ -175,10 +189,27 @@ export class StreamPair<Out, In extends object> {
     return this.#out.drain();
   }
 
+  /** Says in the trace why payload `n` goes again, if it does. */
+  #noteSend(notes: TraceNotes, data: Uint8Array, n: number): void {
+    const sent = this.#out.lastSend(n);
+    if (sent === undefined || sent.tries < 2) return;
+    const why = sent.timeout === "lost"
+      ? "a later one was acknowledged"
+      : `rto ${Math.round(sent.timeout ?? 0)} ms`;
+    notes.outgoing(data, `retransmit n=${n} (${ordinal(sent.tries)}, ${why})`);
+  }
+
   /** Starts both streams afresh at number 1, for a new connection; drain first to keep anything. */
   renew(): void {
     this.#out = new StreamSender(this.#options);
     this.#in = new StreamReceiver();
     this.#assembler = new Assembler();
   }
+}
+
+/** `2nd`, `3rd`, `11th`: how many times a frame has been sent. */
+function ordinal(count: number): string {
+  const tens = count % 100;
+  const suffix = tens >= 11 && tens <= 13 ? "th" : ["th", "st", "nd", "rd"][count % 10] ?? "th";
+  return `${count}${suffix}`;
 }

@@ -14,12 +14,13 @@ const CLIENT = "deno run --allow-net --allow-env=USER,USERNAME,LOGNAME client.ts
 async function chat(
   test: (terminal: Terminal, other: Program, port: number) => Promise<void>,
   size: [number, number] = [80, 24],
+  flags = "",
 ): Promise<void> {
   const { server, port } = await startServer();
   const terminal = await Terminal.open(...size);
   let other: Program | undefined;
   try {
-    await terminal.type(`cd ${Deno.cwd()} && ${CLIENT} 127.0.0.1:${port} --nick alice`);
+    await terminal.type(`cd ${Deno.cwd()} && ${CLIENT} 127.0.0.1:${port} --nick alice ${flags}`);
     await terminal.keys("Enter");
     await terminal.waitForText("alice>");
     await terminal.waitForText("1 member");
@@ -293,4 +294,33 @@ Deno.test({
       await stopAll(bob, server);
     }
   },
+});
+
+Deno.test({
+  name: "tui: --trace shows each datagram in a pane, and F2 hides and shows it",
+  ignore: skip,
+  fn: () =>
+    chat(
+      async (terminal, bob) => {
+        await bob.type("traced hello");
+        let screen = await terminal.waitForText("msg n=");
+        const rule = screen.findIndex((row) => row.startsWith("── trace (F2 hides it) ──"));
+        ok(rule > 0, screen.join("\n"));
+        // Under the rule, above the status line: the datagrams, newest last.
+        const pane = screen.slice(rule + 1, screen.findIndex((row) => row.includes("udpchat ·")));
+        ok(
+          pane.some((row) => /← 127\.0\.0\.1:\d+ +\d+ B {2}msg n=\d+ seq=\d+ from=bob/.test(row)),
+          pane.join("\n"),
+        );
+        ok(pane.some((row) => /→ 127\.0\.0\.1:\d+ +\d+ B {2}ack n=\d+/.test(row)), pane.join("\n"));
+        ok(screen.some((row) => row.includes("<bob> traced hello")));
+        await terminal.keys("F2");
+        screen = await terminal.waitFor((rows) => !rows.some((row) => row.includes("── trace")));
+        ok(screen.some((row) => row.includes("<bob> traced hello")));
+        await terminal.keys("F2");
+        await terminal.waitForText("── trace (F2 hides it)");
+      },
+      [100, 24],
+      "--trace",
+    ),
 });

@@ -42,6 +42,8 @@ export async function compile(outDir: string, target?: string): Promise<string[]
       "compile",
       "--unstable-net",
       ...PERMISSIONS[script],
+      // `--http` serves students the client's source: the server carries it inside.
+      ...(script === "server.ts" ? ["--include", "client.ts", "--include", "lib"] : []),
       ...(target ? ["--target", target] : []),
       "--output",
       output,

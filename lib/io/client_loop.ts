@@ -49,6 +49,11 @@ export class ClientLoop implements ChatControl {
     }, clock);
   }
 
+  /** The socket, to trace (`--trace`) or impair (`--drop`, `--dup`, `--delay`) before {@linkcode ClientLoop.run}. */
+  get socket(): Pick<UdpEndpoint<SessionEvent>, "traceTo" | "impair"> {
+    return this.#endpoint;
+  }
+
   now(): number {
     return this.#clock();
   }

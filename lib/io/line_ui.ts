@@ -52,6 +52,10 @@ export class LineUi implements ChatUi {
     this.#control.leave(); // end of input
   }
 
+  trace(line: string): void {
+    console.error(line); // standard error: the chat on standard output stays clean for scripts
+  }
+
   restore(): void {}
 
   #print(text: string, now: number): void {

@@ -58,6 +58,16 @@ export class LogWriter {
     this.#timer ??= setTimeout(() => this.flush(), BATCH_DELAY);
   }
 
+  /**
+   * Adds a line that carries its own time (a `--trace` line), written within 50 ms.
+   *
+   * @param text The whole line.
+   */
+  unstamped(text: string): void {
+    this.#lines.push(text);
+    this.#timer ??= setTimeout(() => this.flush(), BATCH_DELAY);
+  }
+
   /** Writes what waits now, e.g. before the process exits. */
   flush(): void {
     clearTimeout(this.#timer);

@@ -15,23 +15,25 @@ import { type PasswordSource, UsageError } from "../cli.ts";
  * @param error What `Deno.listenDatagram` threw.
  * @param address What we tried to bind.
  * @param inUse What to do when the port is taken, e.g. `stop the other server or start with --port 10000`.
+ * @param transport The socket's kind: UDP for the chat, TCP for `--http`.
  * @returns The line, or `undefined` if the error is not one we can explain.
  */
 export function explainBindError(
   error: unknown,
   address: Address,
   inUse: string,
+  transport: "UDP" | "TCP" = "UDP",
 ): string | undefined {
   const where = `${address.hostname}:${address.port}`;
   if (error instanceof Deno.errors.AddrInUse) {
-    return `UDP port ${address.port} is already in use on ${address.hostname}: ${inUse}`;
+    return `${transport} port ${address.port} is already in use on ${address.hostname}: ${inUse}`;
   }
   if (error instanceof Deno.errors.NotCapable) {
     return "Network access was not granted: run with --allow-net (or use 'deno task …', which grants it)";
   }
   if (error instanceof Deno.errors.PermissionDenied) {
     return address.port < 1024
-      ? `UDP port ${address.port} needs administrator rights (ports below 1024 do): use a port from 1024 up, e.g. the default 9999`
+      ? `${transport} port ${address.port} needs administrator rights (ports below 1024 do): use a port from 1024 up, e.g. the default 9999`
       : `The system does not allow listening on ${where}: check the firewall or security settings`;
   }
   if (error instanceof Deno.errors.AddrNotAvailable) {

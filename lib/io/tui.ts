@@ -27,6 +27,8 @@ export interface TuiOptions {
   server: string;
   /** Use colour (off with NO_COLOR). */
   color: boolean;
+  /** Show the trace pane from the start (`--trace`); F2 shows or hides it. */
+  trace?: boolean;
 }
 
 /** The full-screen user interface. */
@@ -45,6 +47,9 @@ export class Tui implements ChatUi {
   #active = false;
   #pasting = false;
   #drawTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The newest `--trace` lines, and whether their pane is shown (F2). */
+  #trace: string[] = [];
+  #traceShown = false;
   #onResize = () => this.#resize();
   #onHangup = () => this.#leave();
 
@@ -57,6 +62,7 @@ export class Tui implements ChatUi {
   constructor(control: ChatControl, options: TuiOptions) {
     this.#control = control;
     this.#options = options;
+    this.#traceShown = options.trace ?? false;
   }
 
   show(events: readonly SessionEvent[], now: number): void {
@@ -77,6 +83,13 @@ export class Tui implements ChatUi {
     }
     if (bell) this.#write("\x07");
     this.#scheduleDraw();
+  }
+
+  trace(line: string): void {
+    this.#trace.push(line);
+    // Kept as many as a tall screen shows: older lines are gone, as on an oscilloscope.
+    if (this.#trace.length > 200) this.#trace.splice(0, this.#trace.length - 100);
+    if (this.#traceShown) this.#scheduleDraw();
   }
 
   async run(): Promise<void> {
@@ -148,6 +161,9 @@ export class Tui implements ChatUi {
         return;
       case "redraw":
         this.#write("\x1b[2J");
+        return;
+      case "toggle-trace":
+        this.#traceShown = !this.#traceShown;
         return;
       default:
         this.#editor.apply(key);
@@ -230,6 +246,7 @@ export class Tui implements ChatUi {
       input: this.#editor.chars,
       cursor: this.#editor.cursor,
       color: this.#options.color,
+      trace: this.#traceShown ? this.#trace : undefined,
     });
     this.#maxScroll = frame.maxScroll;
     this.#scroll = Math.min(this.#scroll, frame.maxScroll);

@@ -7,7 +7,9 @@
  */
 
 import type { Address } from "../address.ts";
+import type { Impairment } from "../impairment.ts";
 import type { Machine } from "../machine.ts";
+import { summarize, traceLine, type TraceNotes } from "../trace.ts";
 import { BatchSender } from "./batch_send.ts";
 import { InFlight } from "./in_flight.ts";
 
@@ -42,6 +44,10 @@ export class UdpEndpoint<E> {
     this.sendErrors++;
     this.#sending.end();
   };
+  #trace: { notes: TraceNotes; write: (line: string) => void; color: boolean } | undefined;
+  #impairment: Impairment | undefined;
+  /** Datagrams held back by `--delay`, cancelled on close. */
+  readonly #delayed = new Set<ReturnType<typeof setTimeout>>();
   /** Sends the operating system refused. */
   sendErrors = 0;
   /** Receives that failed (e.g. ICMP port unreachable reported on Windows). */
@@ -82,6 +88,28 @@ export class UdpEndpoint<E> {
       `receive buffer ${Math.round(buffer / 1024)} KB`;
   }
 
+  /**
+   * Prints one line per datagram sent or received (`--trace`).
+   *
+   * @param notes Where the machine's streams say what their datagrams are
+   *   (give the same object in the machine's stream options).
+   * @param write Prints a line.
+   * @param color Colour the direction, for a terminal.
+   */
+  traceTo(notes: TraceNotes, write: (line: string) => void, color: boolean): void {
+    this.#trace = { notes, write, color };
+  }
+
+  /**
+   * Loses, doubles and delays datagrams both ways on purpose (`--drop`,
+   * `--dup`, `--delay`); the trace shows what was lost.
+   *
+   * @param impairment Decides each datagram's fate.
+   */
+  impair(impairment: Impairment): void {
+    this.#impairment = impairment;
+  }
+
   /** The current time by this endpoint's clock. */
   now(): number {
     return this.#clock();
@@ -105,8 +133,8 @@ export class UdpEndpoint<E> {
         this.receiveErrors++; // one bad datagram must not stop the loop
         continue;
       }
-      this.#machine.receive(data, from as Deno.NetAddr, this.#clock());
-      this.pump();
+      if (this.#impairment) this.#receiveImpaired(data, from as Deno.NetAddr);
+      else this.#handle(data, from as Deno.NetAddr);
     }
   }
 
@@ -118,7 +146,9 @@ export class UdpEndpoint<E> {
     if (this.#closed) return;
     const { transmits, events } = this.#machine.poll();
     if (events.length > 0) this.#onEvents(events);
-    if (this.#batch) {
+    if (this.#trace || this.#impairment) {
+      for (const { to, data } of transmits) this.#sendWatched(to, data);
+    } else if (this.#batch) {
       for (const { to, data } of transmits) this.#batch.send(to, data);
       this.#batch.flush();
     } else {
@@ -138,9 +168,61 @@ export class UdpEndpoint<E> {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#timer);
+    for (const timer of this.#delayed) clearTimeout(timer);
     await this.flushed();
     await this.#batch?.close();
     this.#conn.close();
+  }
+
+  /** Hands one received datagram to the machine, then sends what it answers. */
+  #handle(data: Uint8Array, from: Address): void {
+    this.#machine.receive(data, from, this.#clock());
+    if (this.#trace) this.#traceLine("in", from, data, this.#trace.notes.takeIncoming());
+    this.pump();
+  }
+
+  #receiveImpaired(data: Uint8Array, from: Address): void {
+    const fate = this.#impairment!.fate();
+    if (fate.length === 0) {
+      return this.#traceLine("in", from, data, `✗ lost on purpose (--drop): ${summarize(data)}`);
+    }
+    // The receive buffer is reused: a datagram handled later needs its own copy.
+    const later = fate.some((delay) => delay > 0) ? data.slice() : data;
+    for (const delay of fate) {
+      if (delay === 0) this.#handle(data, from);
+      else this.#after(delay, () => this.#handle(later, from));
+    }
+  }
+
+  /** Sends with the trace and the impairment, one datagram at a time: for watching, not speed. */
+  #sendWatched(to: Address, data: Uint8Array): void {
+    const fate = this.#impairment?.fate() ?? [0];
+    const summary = this.#trace?.notes.takeOutgoing(data) ?? (this.#trace && summarize(data));
+    if (fate.length === 0) {
+      return this.#traceLine("out", to, data, `✗ lost on purpose (--drop): ${summary}`);
+    }
+    this.#traceLine("out", to, data, fate.length > 1 ? `${summary} (doubled by --dup)` : summary);
+    for (const delay of fate) {
+      if (delay === 0) this.#sendPortable(to, data);
+      else this.#after(delay, () => this.#sendPortable(to, data));
+    }
+  }
+
+  /** Runs `action` after `delay` ms, unless the endpoint closes first. */
+  #after(delay: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.#delayed.delete(timer);
+      action();
+    }, delay);
+    this.#delayed.add(timer);
+  }
+
+  #traceLine(direction: "in" | "out", peer: Address, data: Uint8Array, note?: string): void {
+    if (!this.#trace) return;
+    const record = { at: this.#clock(), direction, peer, bytes: data.length };
+    this.#trace.write(
+      traceLine({ ...record, summary: note ?? summarize(data) }, this.#trace.color),
+    );
   }
 
   #sendPortable(to: Address, data: Uint8Array): void {

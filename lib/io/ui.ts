@@ -44,6 +44,8 @@ export interface ChatControl {
 export interface ChatUi {
   /** Renders events from the session; `now` is the loop's clock. */
   show(events: readonly SessionEvent[], now: number): void;
+  /** Shows one `--trace` line. */
+  trace(line: string): void;
   /** Reads the user's input until it ends or the user quits; leaves the room then. */
   run(): Promise<void>;
   /** Gives the terminal back as it was (idempotent). */
