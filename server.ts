@@ -7,7 +7,7 @@
 
 import { DEFAULT_PORT, EXIT, UsageError, VERSION } from "./lib/cli.ts";
 import { Beacon, DISCOVERY_GROUP, DISCOVERY_PORT } from "./lib/discovery.ts";
-import { describeLogEntry } from "./lib/format.ts";
+import { describeLogEntry, describeStats } from "./lib/format.ts";
 import { LogWriter } from "./lib/io/log_writer.ts";
 import { Impairment } from "./lib/impairment.ts";
 import { ClassroomWeb } from "./lib/io/http.ts";
@@ -209,15 +209,7 @@ async function main(args: string[]): Promise<number> {
   await endpoint.flushed();
   await beaconRunning;
   transcript?.close();
-  const s = room.stats;
-  log(
-    `stopped: ${s.datagrams} datagrams in, ${s.datagramsOut} out, ${s.relayed} events relayed, ` +
-      `${s.sent} stream frames sent, ${s.retransmitted} retransmitted; ${s.rateLimited} rate-limited, ` +
-      `${s.overBudget} over their datagram budget; ` +
-      `dropped: ${s.garbage} garbage, ${s.oversize} oversize, ${s.badFrame} bad frames, ` +
-      `${s.notJoined} from non-members, ${s.forged} forged or replayed, ` +
-      `${s.unvalidated} joins sent a retry, ${s.forgedAck} bad acks`,
-  );
+  log(`stopped: ${describeStats(room.stats).join("; ")}`);
   logWriter.flush();
   return EXIT.ok;
 }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { clock } from "./format.ts";
+import { clock, describeStats } from "./format.ts";
 import type { Room } from "./room.ts";
 
 /** One line per command, for `/help` and `--help`. */
@@ -90,7 +90,7 @@ export function runConsole(room: Room, line: string, now: number): string[] {
       );
     }
     case "stats":
-      return stats(room);
+      return describeStats(room.stats);
     case "help":
       return [...CONSOLE_HELP];
     default:
@@ -131,17 +131,4 @@ function bans(room: Room, now: number): string[] {
   return room.teacher.bans(now).map(([ip, left]) =>
     `  banned: ${ip}${left === Infinity ? "" : ` (${left} more minutes)`}`
   );
-}
-
-function stats(room: Room): string[] {
-  const s = room.stats;
-  return [
-    `datagrams: ${s.datagrams} in, ${s.datagramsOut} out; events relayed ${s.relayed}; ` +
-    `stream frames sent ${s.sent}, retransmitted ${s.retransmitted}`,
-    `dropped: ${s.garbage} garbage, ${s.oversize} oversize, ${s.badFrame} bad frames, ` +
-    `${s.notJoined} from non-members, ${s.forged} forged or replayed, ${s.forgedAck} bad acks, ` +
-    `${s.tooFarAhead} too far ahead`,
-    `rate-limited: ${s.rateLimited}; over their datagram budget (flooding): ${s.overBudget}; ` +
-    `joins sent a retry: ${s.unvalidated}`,
-  ];
 }

@@ -6,7 +6,7 @@
  */
 
 import { eventText, ircLine } from "./event_text.ts";
-import type { RoomLogEntry } from "./room_log.ts";
+import type { RoomLogEntry, RoomStats } from "./room_log.ts";
 import { INDENT } from "./render.ts";
 import type { SessionEvent } from "./session.ts";
 
@@ -102,4 +102,35 @@ export function describeLogEntry(entry: RoomLogEntry): string {
   const seq = text.seq === undefined ? "" : `#${text.seq} `;
   const from = entry.address === undefined ? "" : ` from ${entry.address}`;
   return `${seq}${ircLine(text)}${from}`.replaceAll("\n", " ↵ ");
+}
+
+/**
+ * The room's counters in words, for the teacher's `/stats` (a line each) and
+ * the server's stop line (all on one).
+ *
+ * @param s The counters.
+ * @returns Traffic, the protocol's repairs, drops by reason, and limits.
+ *
+ * @example Usage
+ * ```ts
+ * import { describeStats } from "./format.ts";
+ * import { Room } from "./room.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const [traffic] = describeStats(new Room().stats);
+ * equal(traffic, "datagrams: 0 in, 0 out; 0 events relayed; 0 stream frames sent, 0 retransmitted");
+ * ```
+ */
+export function describeStats(s: RoomStats): string[] {
+  return [
+    `datagrams: ${s.datagrams} in, ${s.datagramsOut} out; ${s.relayed} events relayed; ` +
+    `${s.sent} stream frames sent, ${s.retransmitted} retransmitted`,
+    `acks: ${s.acks} sent, ${s.acksReceived} received; ${s.duplicates} duplicates dropped, ` +
+    `${s.held} held back for a gap`,
+    `dropped: ${s.garbage} garbage, ${s.oversize} oversize, ${s.badFrame} bad frames, ` +
+    `${s.notJoined} from non-members, ${s.forged} forged or replayed, ${s.forgedAck} bad acks, ` +
+    `${s.tooFarAhead} too far ahead`,
+    `rate-limited: ${s.rateLimited}; over their datagram budget (flooding): ${s.overBudget}; ` +
+    `joins sent a retry: ${s.unvalidated}`,
+  ];
 }

@@ -148,7 +148,7 @@ export function summarize(data: Uint8Array): string {
  *
  * @param record The datagram.
  * @param color Colour the direction (green in, cyan out) for a terminal.
- * @returns The line, e.g. `10:15:02.317 → 127.0.0.1:9999    97 B  msg n=3 "hi"`.
+ * @returns The line, e.g. `10:15:02.317 → 127.0.0.1:9999           97 B  msg n=3 "hi"`.
  *
  * @example Usage
  * ```ts
@@ -160,7 +160,7 @@ export function summarize(data: Uint8Array): string {
  *   { at, direction: "out", peer: { hostname: "127.0.0.1", port: 9999 }, bytes: 97, summary: "ack n=3" },
  *   false,
  * );
- * equal(line, "10:15:02.317 → 127.0.0.1:9999          97 B  ack n=3");
+ * equal(line, "10:15:02.317 → 127.0.0.1:9999           97 B  ack n=3");
  * ```
  */
 export function traceLine(record: TraceRecord, color: boolean): string {
