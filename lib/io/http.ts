@@ -226,8 +226,9 @@ function text(status: number, message: string, headers: Record<string, string> =
 export function studentCommand(host: string, httpPort: number, udpPort: number): string {
   const origin = `${host.includes(":") ? `[${host}]` : host}:${httpPort}`;
   const udp = udpPort === 9999 ? host : `${origin.replace(/:\d+$/, "")}:${udpPort}`;
-  // --unstable-net: no deno.json here to enable UDP; --allow-import: a LAN host is not one
-  // Deno imports from by default; --reload: the teacher's current version, not last week's.
+  // --unstable-net: no deno.json beside the student to enable UDP; --reload: the teacher's current
+  // version, not last week's; --allow-import: where the code comes from (Deno 2.9 allows a
+  // program's own host without it, and refuses others, but says so only when asked).
   return [
     "deno run --unstable-net",
     ...PERMISSIONS["client.ts"],
