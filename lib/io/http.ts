@@ -227,8 +227,8 @@ export function studentCommand(host: string, httpPort: number, udpPort: number):
   const origin = `${host.includes(":") ? `[${host}]` : host}:${httpPort}`;
   const udp = udpPort === 9999 ? host : `${origin.replace(/:\d+$/, "")}:${udpPort}`;
   // --unstable-net: no deno.json beside the student to enable UDP; --reload: the teacher's current
-  // version, not last week's; --allow-import: where the code comes from (Deno 2.9 allows a
-  // program's own host without it, and refuses others, but says so only when asked).
+  // version, not last week's; --allow-import: where the code comes from (Deno 2.9 already allows
+  // a program's own host and refuses others; the flag makes that explicit).
   return [
     "deno run --unstable-net",
     ...PERMISSIONS["client.ts"],
