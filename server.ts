@@ -184,10 +184,12 @@ async function main(args: string[]): Promise<number> {
       if (message) exitWith(PROGRAM, message, EXIT.network);
       throw error;
     }
-    const http = `${hosts[0] ?? "THIS-PC-ADDRESS"}:${web.port}`;
     if (web.problem) log(`--http: ${web.problem}; serving the pages only`);
-    else log(`students with Deno run:  ${web.command(hosts[0] ?? "THIS-PC-ADDRESS", port)}`);
-    log(`projector page: http://${http}/projector   students' page: http://${http}/`);
+    for (const address of hosts.length > 0 ? hosts : ["THIS-PC-ADDRESS"]) {
+      if (!web.problem) log(`students with Deno run:  ${web.command(address, port)}`);
+      const http = `http://${address}:${web.port}`;
+      log(`projector page: ${http}/projector   students' page: ${http}/`);
+    }
   }
   if (impairment) {
     log(`simulating a bad network: ${impairment.describe()} of the datagrams sent and received`);

@@ -4,7 +4,7 @@
  * frame type in the schema, decoded by `tshark -X lua_script:… -V`.
  */
 
-import { deepEqual, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { rootToolSkipReason } from "./forge.ts";
 import { SCHEMA } from "../lib/schema.ts";
 import { freePort, PlainTextMember, startClient, startServer, stopAll } from "./process.ts";
@@ -36,8 +36,11 @@ Deno.test({
   name: `tshark decodes a captured chat and every frame type${skip ? ` (skipped: ${skip})` : ""}`,
   ignore: skip !== undefined,
   async fn() {
-    const port = freePort();
-    const other = freePort(); // the synthetic frames go here: nothing listens
+    // The synthetic frames go to a socket of their own, which takes them (no "port unreachable").
+    const sink = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const other = (sink.addr as Deno.NetAddr).port;
+    let port = freePort();
+    while (port === other) port = freePort();
     const dir = await Deno.makeTempDir({ prefix: "udpchat-capture-" });
     const capture = `${dir}/chat.pcap`;
     const tcpdump = new Deno.Command("tcpdump", {
@@ -64,6 +67,7 @@ Deno.test({
     let ann, nc;
     const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     const sent: Array<{ table: string; type: string; fields: string[] }> = [];
+    let dropped = 0;
     try {
       ann = await startClient(port, "ann");
       nc = await PlainTextMember.joined(port);
@@ -79,16 +83,23 @@ Deno.test({
           for (const [name, spec] of Object.entries(shape)) frame[name] = sample(spec, name);
           const bytes = new TextEncoder().encode(JSON.stringify(frame));
           await socket.send(bytes, { transport: "udp", hostname: "127.0.0.1", port: other });
+          await new Promise((resolve) => setTimeout(resolve, 2)); // paced: a capture, not a flood
           sent.push({ table, type, fields: Object.keys(shape) });
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
     } finally {
       socket.close();
+      sink.close();
       await nc?.close();
       await stopAll(ann, server);
       tcpdump.kill("SIGINT");
-      while (!(await stderr.read()).done); // its last words, so it is not cut off writing them
+      // Its last words (packets captured, dropped), read so it is not cut off writing them.
+      let lastWords = "";
+      for (let chunk = await stderr.read(); !chunk.done; chunk = await stderr.read()) {
+        lastWords += new TextDecoder().decode(chunk.value);
+      }
+      dropped = Number(/(\d+) packets? dropped by kernel/.exec(lastWords)?.[1] ?? 0);
       await tcpdump.status;
     }
     const { stdout } = await new Deno.Command("tshark", {
@@ -105,6 +116,7 @@ Deno.test({
       stderr: "null",
     }).output();
     await Deno.remove(dir, { recursive: true });
+    equal(dropped, 0, "tcpdump saw every datagram");
     const decoded = frames(new TextDecoder().decode(stdout));
     const toOther = new RegExp(`Dst Port: ${other}$`, "m"); // not a port it is the prefix of
     const chat = decoded.filter((frame) => !toOther.test(frame));
@@ -123,11 +135,9 @@ Deno.test({
     ok(chat.some((f) => /^ {4}\[Direction: server → client\]$/m.test(f)));
 
     // Every frame type: its type and every one of its fields, under the names the document uses.
-    deepEqual(
-      synthetic.map((frame) => /^udpchat: (\S+)/m.exec(frame)?.[1]),
-      sent.map(({ type }) => type),
-      "one decoded frame per frame sent",
-    );
+    const got = synthetic.map((frame) => /^udpchat: (\S+)/m.exec(frame)?.[1]);
+    const want = sent.map(({ type }) => type);
+    deepEqual(got, want, `one decoded frame per frame sent: ${got.join(" ")} / ${want.join(" ")}`);
     sent.forEach(({ table, type, fields }, i) => {
       const frame = synthetic[i];
       ok(new RegExp(`^udpchat: ${type}\\b`, "m").test(frame), `${table} ${type}:\n${frame}`);
