@@ -244,3 +244,16 @@ Deno.test("fitStatus() keeps the connection state and the room on a narrow termi
   equal(fitStatus(parts, 12), " reconnecti…");
   ok(displayWidth(fitStatus([{ text: "小明的房间".repeat(5), priority: 0 }], 20)) <= 20);
 });
+
+Deno.test("F2 shows the trace in a pane under the messages", () => {
+  deepEqual(parseKeys("\x1bOQ\x1b[12~"), [{ type: "toggle-trace" }, { type: "toggle-trace" }]);
+  const screen = (trace?: string[]) =>
+    renderScreen({ ...base, width: 30, height: 10, lines: [[{ text: "hello" }]], trace }).rows;
+  const rows = screen(["10:00:00.001 ← 127.0.0.1:9999   97 B  msg n=1 a very long summary"]);
+  equal(rows.length, 10);
+  const plain = rows.map((row) => row.replaceAll("\x1b[2m", "").replaceAll("\x1b[0m", ""));
+  ok(plain[6].startsWith("── trace (F2 hides it) ─"), plain.join("\n"));
+  equal(plain[7], "10:00:00.001 ← 127.0.0.1:9999 "); // cut to the width
+  equal(plain[8], "status");
+  ok(!screen().some((row) => row.includes("trace")));
+});

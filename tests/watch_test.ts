@@ -5,8 +5,6 @@
 
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { Impairment, parseImpairment } from "../lib/impairment.ts";
-import { parseKeys } from "../lib/keys.ts";
-import { renderScreen } from "../lib/render.ts";
 import { StreamPair } from "../lib/stream_pair.ts";
 import { summarize, TraceNotes } from "../lib/trace.ts";
 import { streamCounters } from "../lib/stream.ts";
@@ -85,28 +83,4 @@ Deno.test("--drop, --dup and --delay decide each datagram's fate", () => {
   const thirty = new Impairment({ drop: 30, dup: 0, delay: 0, jitter: 0 });
   for (let i = 0; i < 10_000; i++) if (thirty.fate().length === 0) lost++;
   ok(lost > 2_700 && lost < 3_300, `${lost} of 10,000 lost at --drop 30`);
-});
-
-Deno.test("F2 shows the trace in a pane under the messages", () => {
-  deepEqual(parseKeys("\x1bOQ\x1b[12~"), [{ type: "toggle-trace" }, { type: "toggle-trace" }]);
-  const screen = (trace?: string[]) =>
-    renderScreen({
-      width: 30,
-      height: 10,
-      lines: [[{ text: "hello" }]],
-      scroll: 0,
-      status: [{ text: "status" }],
-      prompt: "> ",
-      input: [],
-      cursor: 0,
-      color: false,
-      trace,
-    }).rows;
-  const rows = screen(["10:00:00.001 ← 127.0.0.1:9999   97 B  msg n=1 a very long summary"]);
-  equal(rows.length, 10);
-  const plain = rows.map((row) => row.replaceAll("\x1b[2m", "").replaceAll("\x1b[0m", ""));
-  ok(plain[6].startsWith("── trace (F2 hides it) ─"), plain.join("\n"));
-  equal(plain[7], "10:00:00.001 ← 127.0.0.1:9999 "); // cut to the width
-  equal(plain[8], "status");
-  ok(!screen().some((row) => row.includes("trace")));
 });

@@ -45,6 +45,11 @@ export interface ClassroomWebOptions {
 export class ClassroomWeb {
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #viewers = new Set<() => void>();
+  readonly #options: ClassroomWebOptions;
+  /** The client's source, by path: read once at start. */
+  readonly #sources: Map<string, Uint8Array<ArrayBuffer>>;
+  /** The compiled programs in `dist/`, listed (and hashed) on first use. */
+  readonly #downloads: () => Promise<Download[]>;
   /** Why the client cannot be served, if it cannot. */
   readonly problem: string | undefined;
 
@@ -54,12 +59,12 @@ export class ClassroomWeb {
     downloads: () => Promise<Download[]>,
     problem: string | undefined,
   ) {
+    this.#options = options;
+    this.#sources = sources;
+    this.#downloads = downloads;
     this.problem = problem;
     const { hostname, port } = options;
-    this.#server = Deno.serve(
-      { hostname, port, onListen: () => {} },
-      (request) => this.#answer(request, options, sources, downloads),
-    );
+    this.#server = Deno.serve({ hostname, port, onListen: () => {} }, (r) => this.#answer(r));
   }
 
   /**
@@ -70,7 +75,7 @@ export class ClassroomWeb {
    * @throws {Deno.errors.AddrInUse} And the other errors of `Deno.serve`, when it cannot listen.
    */
   static async start(options: ClassroomWebOptions): Promise<ClassroomWeb> {
-    const root = options.root ?? new URL("../../", import.meta.url);
+    const root = options.root ?? PROJECT;
     const sources = new Map<string, Uint8Array<ArrayBuffer>>();
     let problem: string | undefined;
     try {
@@ -84,7 +89,7 @@ export class ClassroomWeb {
     }
     let listed: Promise<Download[]> | undefined;
     const downloads = () => listed ??= listDownloads(new URL("dist/", root));
-    return new ClassroomWeb(options, sources, downloads, problem);
+    return new ClassroomWeb({ ...options, root }, sources, downloads, problem);
   }
 
   /** The port it listens on. */
@@ -109,17 +114,13 @@ export class ClassroomWeb {
     await this.#server.shutdown();
   }
 
-  async #answer(
-    request: Request,
-    options: ClassroomWebOptions,
-    sources: Map<string, Uint8Array<ArrayBuffer>>,
-    downloads: () => Promise<Download[]>,
-  ): Promise<Response> {
+  async #answer(request: Request): Promise<Response> {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return text(405, "Only GET is served here", { allow: "GET, HEAD" });
     }
     const path = new URL(request.url).pathname;
-    const source = sources.get(path);
+    const options = this.#options;
+    const source = this.#sources.get(path);
     if (source !== undefined) {
       return new Response(source, {
         headers: { "content-type": "application/typescript; charset=utf-8", ...NO_CACHE },
@@ -128,12 +129,13 @@ export class ClassroomWeb {
     switch (path) {
       case "/": {
         // The host the student's browser used reaches this computer: it goes in the command.
-        const host = (request.headers.get("host") ?? "THIS-PC").replace(/:\d+$/, "");
+        const host = (request.headers.get("host") ?? "THIS-PC").replace(/:\d+$/, "")
+          .replace(/^\[(.*)\]$/, "$1");
         const page = studentPage({
           room: options.room,
           command: studentCommand(host, this.port, options.udpPort),
           udp: `${host}:${options.udpPort}`,
-          downloads: await downloads(),
+          downloads: await this.#downloads(),
         });
         return html(page);
       }
@@ -143,14 +145,14 @@ export class ClassroomWeb {
         return this.#events(options.projector);
     }
     if (path.startsWith("/dist/")) {
-      const download = (await downloads()).find((d) => `/dist/${d.name}` === path);
-      if (download) return await this.#download(download, options.root);
+      const download = (await this.#downloads()).find((d) => `/dist/${d.name}` === path);
+      if (download) return await this.#download(download);
     }
     return text(404, `Not found: ${path} (only the client, dist/ and the pages are served)`);
   }
 
-  async #download(download: Download, root = new URL("../../", import.meta.url)) {
-    const file = await Deno.open(new URL(`dist/${download.name}`, root));
+  async #download(download: Download): Promise<Response> {
+    const file = await Deno.open(new URL(`dist/${download.name}`, this.#options.root ?? PROJECT));
     return new Response(file.readable, {
       headers: {
         "content-type": "application/octet-stream",
@@ -194,6 +196,9 @@ export class ClassroomWeb {
   }
 }
 
+/** The project folder: where `client.ts`, `lib/` and `dist/` are. */
+const PROJECT = new URL("../../", import.meta.url);
+
 const NO_CACHE = { "cache-control": "no-store" };
 
 function html(page: string): Response {
@@ -211,7 +216,11 @@ function html(page: string): Response {
 function text(status: number, message: string, headers: Record<string, string> = {}): Response {
   return new Response(message + "\n", {
     status,
-    headers: { "content-type": "text/plain; charset=utf-8", ...headers },
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "x-content-type-options": "nosniff", // the path is echoed: never read as a page
+      ...headers,
+    },
   });
 }
 
