@@ -100,10 +100,7 @@ async function main(args: string[]): Promise<number> {
   const ui: ChatUi = fullScreen
     ? new Tui(loop, { server: where, color: !Deno.noColor, trace: config.trace })
     : new LineUi(loop, config.json);
-  if (notes) {
-    const color = !fullScreen && !Deno.noColor && Deno.stderr.isTerminal();
-    loop.socket.traceTo(notes, (line) => ui.trace(line), color);
-  }
+  if (notes) loop.socket.traceTo(notes, (record) => ui.trace(record));
   if (config.impairment) {
     const impairment = new Impairment(config.impairment);
     loop.socket.impair(impairment);

@@ -13,7 +13,7 @@ import { Impairment } from "./lib/impairment.ts";
 import { ClassroomWeb } from "./lib/io/http.ts";
 import { Projector } from "./lib/projector.ts";
 import { Room } from "./lib/room.ts";
-import { TraceNotes } from "./lib/trace.ts";
+import { traceLine, TraceNotes } from "./lib/trace.ts";
 import { HELP, parseServerArgs } from "./lib/server_config.ts";
 import { exitWith, explainBindError, readEnv, resolvePassword } from "./lib/io/os.ts";
 import { TranscriptFile } from "./lib/io/transcript_file.ts";
@@ -136,7 +136,7 @@ async function main(args: string[]): Promise<number> {
   const sendPath = config.batchSend ? endpoint.sendInBatches() : "one system call per datagram";
   if (notes) {
     const color = !Deno.noColor && Deno.stdout.isTerminal();
-    endpoint.traceTo(notes, (line) => logWriter.unstamped(line), color);
+    endpoint.traceTo(notes, (record) => logWriter.unstamped(traceLine(record, color)));
   }
   const impairment = config.impairment && new Impairment(config.impairment);
   if (impairment) endpoint.impair(impairment);

@@ -56,7 +56,7 @@ export interface ScreenState {
   /** Whether to use colour (off with NO_COLOR). */
   color: boolean;
   /** The trace pane's lines, newest last, when it is shown: a third of the screen under the messages. */
-  trace?: readonly string[];
+  trace?: readonly Line[];
 }
 
 /** What to write: one string per row, and where to leave the cursor (0-based). */
@@ -183,7 +183,7 @@ function draw(row: Line, color: boolean): string {
 
 /** The trace pane: a rule naming it, then the newest lines that fit, each cut to one row. */
 function traceRows(
-  lines: readonly string[],
+  lines: readonly Line[],
   height: number,
   width: number,
   color: boolean,
@@ -191,20 +191,25 @@ function traceRows(
   if (height === 0) return [];
   const shown = lines.slice(Math.max(0, lines.length - (height - 1)));
   return [
-    draw([{ text: cut("── trace (F2 hides it) " + "─".repeat(width), width) }], color),
+    draw(cut([{ text: "── trace (F2 hides it) " + "─".repeat(width) }], width), color),
     ...Array.from({ length: height - 1 - shown.length }, () => ""),
-    ...shown.map((line) => draw([{ text: cut(line, width), style: { dim: true } }], color)),
+    ...shown.map((line) => draw(cut(line, width), color)),
   ];
 }
 
-/** The start of `text` that fits in `width` cells. */
-function cut(text: string, width: number): string {
+/** The start of a line that fits in `width` cells, styles kept. */
+function cut(line: Line, width: number): Line {
   let used = 0;
-  let kept = "";
-  for (const grapheme of graphemes(text)) {
-    used += graphemeWidth(grapheme);
+  const kept: Line = [];
+  for (const span of line) {
+    let text = "";
+    for (const grapheme of graphemes(span.text)) {
+      used += graphemeWidth(grapheme);
+      if (used > width) break;
+      text += grapheme;
+    }
+    if (text) kept.push({ ...span, text });
     if (used > width) break;
-    kept += grapheme;
   }
   return kept;
 }

@@ -164,14 +164,28 @@ export function summarize(data: Uint8Array): string {
  * ```
  */
 export function traceLine(record: TraceRecord, color: boolean): string {
-  const time = new Date(record.at);
-  const clock = [time.getHours(), time.getMinutes(), time.getSeconds()]
+  const { time, peer, rest } = traceParts(record);
+  const painted = color ? `\x1b[${record.direction === "in" ? 32 : 36}m${peer}\x1b[m` : peer;
+  return `${time} ${painted} ${rest}`;
+}
+
+/**
+ * A trace line in its three parts, for a screen that styles them itself.
+ *
+ * @param record The datagram.
+ * @returns The time, the direction with the peer, and the size with the summary.
+ */
+export function traceParts(record: TraceRecord): { time: string; peer: string; rest: string } {
+  const at = new Date(record.at);
+  const time = [at.getHours(), at.getMinutes(), at.getSeconds()]
     .map((part) => String(part).padStart(2, "0")).join(":") +
-    "." + String(time.getMilliseconds()).padStart(3, "0");
+    "." + String(at.getMilliseconds()).padStart(3, "0");
   const arrow = record.direction === "in" ? "←" : "→";
-  const head = `${arrow} ${addressKey(record.peer).padEnd(21)}`;
-  const painted = color ? `\x1b[${record.direction === "in" ? 32 : 36}m${head}\x1b[m` : head;
-  return `${clock} ${painted} ${String(record.bytes).padStart(5)} B  ${record.summary}`;
+  return {
+    time,
+    peer: `${arrow} ${addressKey(record.peer).padEnd(21)}`,
+    rest: `${String(record.bytes).padStart(5)} B  ${record.summary}`,
+  };
 }
 
 /** Quotes text for a summary: one line, control characters shown, cut at {@linkcode QUOTE}. */

@@ -4,7 +4,7 @@ import { LineEditor } from "../lib/editor.ts";
 import { describeEvent, jsonLine } from "../lib/format.ts";
 import { sanitize } from "../lib/sanitize.ts";
 import { parseKeys } from "../lib/keys.ts";
-import { renderScreen, type ScreenState, wrapLine } from "../lib/render.ts";
+import { type Line, renderScreen, type ScreenState, wrapLine } from "../lib/render.ts";
 import { fitStatus } from "../lib/status_line.ts";
 import { displayWidth, graphemes } from "../lib/width.ts";
 
@@ -247,10 +247,15 @@ Deno.test("fitStatus() keeps the connection state and the room on a narrow termi
 
 Deno.test("F2 shows the trace in a pane under the messages", () => {
   deepEqual(parseKeys("\x1bOQ\x1b[12~"), [{ type: "toggle-trace" }, { type: "toggle-trace" }]);
-  const screen = (trace?: string[]) =>
+  const screen = (trace?: Line[]) =>
     renderScreen({ ...base, width: 30, height: 10, lines: [[{ text: "hello" }]], trace }).rows;
-  const rows = screen(["10:00:00.001 ← 127.0.0.1:9999   97 B  msg n=1 a very long summary"]);
+  const rows = screen([[
+    { text: "10:00:00.001 ", style: { dim: true } },
+    { text: "← 127.0.0.1:9999", style: { color: 32 } },
+    { text: "   97 B  msg n=1 a very long summary", style: { dim: true } },
+  ]]);
   equal(rows.length, 10);
+  // Colour is off here (as with NO_COLOR): only the dimming is drawn.
   const plain = rows.map((row) => row.replaceAll("\x1b[2m", "").replaceAll("\x1b[0m", ""));
   ok(plain[6].startsWith("── trace (F2 hides it) ─"), plain.join("\n"));
   equal(plain[7], "10:00:00.001 ← 127.0.0.1:9999 "); // cut to the width

@@ -9,6 +9,7 @@
 import { clock, describeEvent, jsonLine } from "../format.ts";
 import { MARKERS } from "../event_text.ts";
 import type { SessionEvent } from "../session.ts";
+import { traceLine, type TraceRecord } from "../trace.ts";
 import { stdinLines } from "./stdin.ts";
 import type { ChatControl, ChatUi } from "./ui.ts";
 
@@ -16,6 +17,7 @@ import type { ChatControl, ChatUi } from "./ui.ts";
 export class LineUi implements ChatUi {
   readonly #control: ChatControl;
   readonly #json: boolean;
+  readonly #traceColor = !Deno.noColor && Deno.stderr.isTerminal();
 
   /**
    * Creates the line-mode interface.
@@ -52,8 +54,9 @@ export class LineUi implements ChatUi {
     this.#control.leave(); // end of input
   }
 
-  trace(line: string): void {
-    console.error(line); // standard error: the chat on standard output stays clean for scripts
+  trace(record: TraceRecord): void {
+    // Standard error: the chat on standard output stays clean for scripts.
+    console.error(traceLine(record, this.#traceColor));
   }
 
   restore(): void {}

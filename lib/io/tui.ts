@@ -10,9 +10,10 @@
 import { ChatView } from "../chat_view.ts";
 import { LineEditor } from "../editor.ts";
 import { parseKeys } from "../keys.ts";
-import { INDENT, renderScreen, wrapLine } from "../render.ts";
+import { INDENT, type Line, renderScreen, wrapLine } from "../render.ts";
 import type { SessionEvent } from "../session.ts";
 import { sanitize } from "../sanitize.ts";
+import { traceParts, type TraceRecord } from "../trace.ts";
 import { fitStatus, type StatusPart } from "../status_line.ts";
 import { displayWidth } from "../width.ts";
 import type { ChatControl, ChatUi } from "./ui.ts";
@@ -48,7 +49,7 @@ export class Tui implements ChatUi {
   #pasting = false;
   #drawTimer: ReturnType<typeof setTimeout> | undefined;
   /** The newest `--trace` lines, and whether their pane is shown (F2). */
-  #trace: string[] = [];
+  #trace: Line[] = [];
   #traceShown = false;
   #onResize = () => this.#resize();
   #onHangup = () => this.#leave();
@@ -85,8 +86,15 @@ export class Tui implements ChatUi {
     this.#scheduleDraw();
   }
 
-  trace(line: string): void {
-    this.#trace.push(line);
+  trace(record: TraceRecord): void {
+    const { time, peer, rest } = traceParts(record);
+    // Coloured by direction, as on a terminal; the rest dimmed, under the conversation.
+    const color = record.direction === "in" ? 32 : 36;
+    this.#trace.push([
+      { text: `${time} `, style: { dim: true } },
+      { text: peer, style: { color } },
+      { text: ` ${rest}`, style: { dim: true } },
+    ]);
     // Kept as many as a tall screen shows: older lines are gone, as on an oscilloscope.
     if (this.#trace.length > 200) this.#trace.splice(0, this.#trace.length - 100);
     if (this.#traceShown) this.#scheduleDraw();

@@ -9,7 +9,7 @@
 import type { Address } from "../address.ts";
 import type { Impairment } from "../impairment.ts";
 import type { Machine } from "../machine.ts";
-import { summarize, traceLine, type TraceNotes } from "../trace.ts";
+import { summarize, type TraceNotes, type TraceRecord } from "../trace.ts";
 import { BatchSender } from "./batch_send.ts";
 import { InFlight } from "./in_flight.ts";
 
@@ -44,7 +44,7 @@ export class UdpEndpoint<E> {
     this.sendErrors++;
     this.#sending.end();
   };
-  #trace: { notes: TraceNotes; write: (line: string) => void; color: boolean } | undefined;
+  #trace: { notes: TraceNotes; write: (record: TraceRecord) => void } | undefined;
   #impairment: Impairment | undefined;
   /** Datagrams held back by `--delay`, cancelled on close. */
   readonly #delayed = new Set<ReturnType<typeof setTimeout>>();
@@ -93,11 +93,10 @@ export class UdpEndpoint<E> {
    *
    * @param notes Where the machine's streams say what their datagrams are
    *   (give the same object in the machine's stream options).
-   * @param write Prints a line.
-   * @param color Colour the direction, for a terminal.
+   * @param write Shows one datagram (`traceLine` puts it in words).
    */
-  traceTo(notes: TraceNotes, write: (line: string) => void, color: boolean): void {
-    this.#trace = { notes, write, color };
+  traceTo(notes: TraceNotes, write: (record: TraceRecord) => void): void {
+    this.#trace = { notes, write };
   }
 
   /**
@@ -219,10 +218,8 @@ export class UdpEndpoint<E> {
 
   #traceLine(direction: "in" | "out", peer: Address, data: Uint8Array, note?: string): void {
     if (!this.#trace) return;
-    const record = { at: this.#clock(), direction, peer, bytes: data.length };
-    this.#trace.write(
-      traceLine({ ...record, summary: note ?? summarize(data) }, this.#trace.color),
-    );
+    const summary = note ?? summarize(data);
+    this.#trace.write({ at: this.#clock(), direction, peer, bytes: data.length, summary });
   }
 
   #sendPortable(to: Address, data: Uint8Array): void {

@@ -9,6 +9,7 @@
 
 import type { CommandResult } from "../commands.ts";
 import type { SessionEvent, SessionState } from "../session.ts";
+import type { TraceRecord } from "../trace.ts";
 
 /** What a user interface may read of the session. */
 export interface SessionView {
@@ -44,8 +45,8 @@ export interface ChatControl {
 export interface ChatUi {
   /** Renders events from the session; `now` is the loop's clock. */
   show(events: readonly SessionEvent[], now: number): void;
-  /** Shows one `--trace` line. */
-  trace(line: string): void;
+  /** Shows one datagram, for `--trace`. */
+  trace(record: TraceRecord): void;
   /** Reads the user's input until it ends or the user quits; leaves the room then. */
   run(): Promise<void>;
   /** Gives the terminal back as it was (idempotent). */
