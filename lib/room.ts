@@ -19,12 +19,13 @@
  * - Bad datagrams are counted in {@linkcode RoomStats} and, for senders that are not members,
  *   answered with a rate-limited `error` frame; they change nothing else.
  *
- * Who does what: `room.ts` (this file) dispatches datagrams, handles
- * requests and numbers room events; `door.ts` decides who gets in and
- * answers everyone else; `membership.ts` registers members by address and
- * nickname; `member_link.ts` holds a v2 member's streams,
- * `legacy.ts` a plain-text member's; `room_history.ts` remembers recent
- * events and message ids; `broadcast.ts` encodes each event once per protocol.
+ * Who does what: `room.ts` (this file) dispatches datagrams and handles
+ * requests; `room_feed.ts` numbers room events, saves, remembers and relays
+ * them; `door.ts` decides who gets in and answers everyone else;
+ * `membership.ts` registers members by address and nickname;
+ * `member_link.ts` holds a v2 member's streams, `legacy.ts` a plain-text
+ * member's; `room_history.ts` remembers recent events and message ids;
+ * `broadcast.ts` encodes each event once per protocol.
  *
  * Drive it with {@linkcode Room.receive}, {@linkcode Room.tick} and
  * {@linkcode Room.close}; after each, take what to send and log from
@@ -39,14 +40,7 @@ import { base64url, sameSecret, secureRandom } from "./crypto.ts";
 import { fireDue, nextDeadline } from "./deadlines.ts";
 import { decodeClientDatagram } from "./decode.ts";
 import { Door } from "./door.ts";
-import {
-  type ClientFrame,
-  type ClientRequest,
-  type DistributiveOmit,
-  type LeaveReason,
-  type RoomEvent,
-  type ServerEvent,
-} from "./frame.ts";
+import { type ClientFrame, type ClientRequest, type LeaveReason, type RoomEvent } from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
 import { roomSecret } from "./handshake.ts";
 import { LEGACY_HELP, LegacyPeer, parseLegacyLine, whoLine } from "./legacy.ts";
@@ -56,11 +50,11 @@ import { type Member, Membership } from "./membership.ts";
 import { Moderation } from "./moderation.ts";
 import { Teacher } from "./teacher.ts";
 import { nickKey, validateNick } from "./nick.ts";
-import { groupRuns, isNotice, NoticeBatcher } from "./notices.ts";
+import { groupRuns } from "./notices.ts";
 import { RateLimiter, TokenBucket } from "./rate_limit.ts";
-import { RoomHistory } from "./room_history.ts";
+import { RoomFeed } from "./room_feed.ts";
 import { MinHeap } from "./min_heap.ts";
-import { type Journal, RoomJournal } from "./room_journal.ts";
+import type { Journal } from "./room_journal.ts";
 import type { RoomLogEntry, RoomStats } from "./room_log.ts";
 import { MAX_ID } from "./schema.ts";
 import { streamCounters, type StreamOptions } from "./stream.ts";
@@ -148,7 +142,8 @@ export class Room implements Machine<RoomLogEntry> {
   /** Datagrams each source may have handled, before any decoding: a flood costs the flooder. */
   #budget: RateLimiter;
   #rate: number;
-  readonly #history: RoomHistory;
+  /** Where room events get their `seq` and go out to every member. */
+  readonly #feed: RoomFeed;
   readonly #door: Door;
   readonly #members = new Membership();
   /** Final acks of members that left, repeated if a leave's ack was lost. */
@@ -161,15 +156,12 @@ export class Room implements Machine<RoomLogEntry> {
    * deadline is worked out again before the next look.
    */
   readonly #deadlines = new MinHeap<Member>();
-  /** Joins and leaves of a burst, waiting to go out as one event. */
-  readonly #notices = new NoticeBatcher();
   readonly #dirty = new Set<Member>();
   /** The teacher's actions on this room: what the server's console calls. */
   readonly teacher: Teacher;
   readonly #output = new Output<RoomLogEntry>();
   /** What `--trace` says about datagrams the room drops, when it is on. */
   readonly #notes: TraceNotes | undefined;
-  readonly #journal: RoomJournal;
   readonly #send = (to: Address, data: Uint8Array): void => {
     this.stats.datagramsOut++;
     this.#output.send(to, data);
@@ -234,12 +226,17 @@ export class Room implements Machine<RoomLogEntry> {
     }
     this.#rate = rate;
     this.#budget = datagramBudget(rate);
-    this.#history = new RoomHistory(history);
-    this.#journal = new RoomJournal(journal, (event) => this.#output.report({ event }));
+    this.#feed = new RoomFeed(history, journal, {
+      members: () => this.#members.all(),
+      touched: (member) => this.#dirty.add(member),
+      overloaded: (member, now) => this.#remove(member, "overload", now),
+      report: (entry) => this.#output.report(entry),
+      stats: this.stats,
+    });
     this.teacher = new Teacher({
       members: this.#members,
       moderation: this.#moderation,
-      announce: (event, now, scope) => this.#announce(event, now, scope),
+      announce: (event, now, scope) => this.#feed.announce(event, now, scope),
       retune: (rate, now) => this.#retune(rate, now),
       depart: (member, told, now) => {
         if (member.channel instanceof MemberLink) {
@@ -270,7 +267,7 @@ export class Room implements Machine<RoomLogEntry> {
 
   /** The last room sequence number given out. */
   get seq(): number {
-    return this.#history.seq;
+    return this.#feed.seq;
   }
 
   /**
@@ -281,7 +278,7 @@ export class Room implements Machine<RoomLogEntry> {
    */
   restore(entries: readonly TranscriptEntry[], now = 0): void {
     for (const { event, scope } of entries) {
-      this.#history.remember(event, scope);
+      this.#feed.history.remember(event, scope);
       if (event.type !== "teacher") continue;
       this.#moderation.restore(event, scope, now);
       if (event.action === "slow" && event.rate) this.#rate = event.rate;
@@ -396,9 +393,7 @@ export class Room implements Machine<RoomLogEntry> {
    * @param now The current time in ms.
    */
   tick(now: number): void {
-    if (this.#notices.due <= now) {
-      for (const event of this.#notices.flush(now)) this.#relay(event, now);
-    }
+    this.#feed.flushDue(now);
     this.#refreshDeadlines();
     const due: Member[] = [];
     for (let top = this.#deadlines.peek(); top && top[0] <= now; top = this.#deadlines.peek()) {
@@ -425,11 +420,11 @@ export class Room implements Machine<RoomLogEntry> {
     for (const member of this.#members.all()) member.channel.closing();
     this.#members.clear();
     this.#output.report({ event: { type: "closing", time: now } });
-    const unsaved = this.#journal.close(now);
+    const unsaved = this.#feed.close(now);
     if (unsaved > 0) {
       const events = unsaved === 1 ? "1 room event" : `${unsaved} room events`;
       const text = `${events} could not be written to the transcript, ` +
-        `which ends at #${this.#history.seq - unsaved}`;
+        `which ends at #${this.#feed.seq - unsaved}`;
       this.#output.report({ event: { type: "journal", text, time: now } });
     }
   }
@@ -450,7 +445,7 @@ export class Room implements Machine<RoomLogEntry> {
    */
   deadline(): number | undefined {
     this.#refreshDeadlines();
-    const notices = this.#notices.due;
+    const notices = this.#feed.due;
     for (let top = this.#deadlines.peek(); top; top = this.#deadlines.peek()) {
       const [at, member] = top;
       if (this.#members.has(member)) return Math.min(at, notices);
@@ -545,7 +540,7 @@ export class Room implements Machine<RoomLogEntry> {
       channel: link,
     };
     const join = { type: "join", nick, time: now, ...(back ? { back } : {}) } as const;
-    const admitted = this.#offer(join, now, key, () => {
+    const admitted = this.#feed.offer(join, now, key, () => {
       this.#members.add(member);
       this.#welcome(member);
       this.#replay(link, last, Infinity, now);
@@ -556,7 +551,7 @@ export class Room implements Machine<RoomLogEntry> {
   #welcome(member: Member): void {
     this.#door.welcome(member, {
       epoch: this.#epoch,
-      seq: this.#history.seq,
+      seq: this.#feed.seq,
       members: this.#members.size,
       heartbeat: this.#heartbeat,
       rate: this.#rate,
@@ -573,7 +568,9 @@ export class Room implements Machine<RoomLogEntry> {
   /** Queues the roster, then history: all of it for a newcomer, what it missed for one coming back. */
   #replay(link: MemberLink, last: number | undefined, until: number, now: number): void {
     link.queue({ type: "members", members: this.members, roster: true }, now);
-    for (const event of groupRuns(this.#history.replay(last, until))) link.queue(event, now);
+    for (const event of groupRuns(this.#feed.history.replay(last, until))) {
+      link.queue(event, now);
+    }
   }
 
   /** A frame (not a join) from an address that is not a v2 member. */
@@ -606,7 +603,7 @@ export class Room implements Machine<RoomLogEntry> {
       if (this.#crowded(from.hostname)) return;
       admitted.nick = this.#members.freeNick(admitted.nick);
       const join = { type: "join", nick: admitted.nick, time: now } as const;
-      if (!this.#offer(join, now, key, () => this.#members.add(admitted))) {
+      if (!this.#feed.offer(join, now, key, () => this.#members.add(admitted))) {
         return admitted.channel.reply("cannot-save", NOT_SAVED, now);
       }
       if (admitted.channel instanceof LegacyPeer) {
@@ -637,7 +634,7 @@ export class Room implements Machine<RoomLogEntry> {
       case "help":
         return peer.tell(LEGACY_HELP);
     }
-    if (!this.#offer({ type: "msg", from: member.nick, text, time: now }, now, key)) {
+    if (!this.#feed.offer({ type: "msg", from: member.nick, text, time: now }, now, key)) {
       return peer.warn(notSaved(text), now);
     }
     member.said++;
@@ -657,9 +654,9 @@ export class Room implements Machine<RoomLogEntry> {
         const id = relayableId(request.id);
         if (this.#moderation.muted(member.nick)) return link.reply("muted", MUTED, now, id);
         // A message resent after reconnecting may have been relayed already; ids are the sender's own.
-        if (request.id !== undefined && this.#history.seen(member.key, request.id)) return;
+        if (request.id !== undefined && this.#feed.history.seen(member.key, request.id)) return;
         const event = { type, from: member.nick, text, time: now, ...(id ? { id } : {}) };
-        if (!this.#offer(event, now, member.key)) {
+        if (!this.#feed.offer(event, now, member.key)) {
           return link.reply("cannot-save", id ? NOT_SAVED : notSaved(text), now, id);
         }
         member.said++;
@@ -732,7 +729,7 @@ export class Room implements Machine<RoomLogEntry> {
     }
     if (nick === member.nick) return;
     const old = member.nick;
-    const renamed = this.#offer(
+    const renamed = this.#feed.offer(
       { type: "rename", from: old, nick, time: now },
       now,
       undefined,
@@ -746,75 +743,7 @@ export class Room implements Machine<RoomLogEntry> {
 
   #remove(member: Member, reason: LeaveReason, now: number): void {
     if (!this.#members.remove(member)) return;
-    this.#announce({ type: "leave", nick: member.nick, reason, time: now }, now);
-  }
-
-  /**
-   * Gives an event the next `seq`, records it (held if the transcript cannot
-   * take it now: see {@linkcode RoomJournal}) and relays it to every member.
-   * For what the room cannot refuse: leaves, the teacher's actions.
-   */
-  #announce(event: DistributiveOmit<RoomEvent, "seq">, now: number, scope?: string): void {
-    const full = this.#stamp(event);
-    this.#journal.record(full, scope, now);
-    this.#publish(full, now, scope);
-  }
-
-  /**
-   * Announces an event only if the transcript takes it, so nothing is relayed
-   * that is not on disk. `apply` makes the change the event records (a member
-   * added, a name changed), once it is saved and before it is relayed.
-   *
-   * @returns Whether it was announced; if not, refuse what caused it.
-   */
-  #offer(
-    event: DistributiveOmit<RoomEvent, "seq">,
-    now: number,
-    scope?: string,
-    apply?: () => void,
-  ): boolean {
-    const full = this.#stamp(event);
-    if (!this.#journal.save(full, scope, now)) return false;
-    apply?.();
-    this.#publish(full, now, scope);
-    return true;
-  }
-
-  /** The event with the next `seq`, not yet given out, and whole milliseconds on the wire. */
-  #stamp(event: DistributiveOmit<RoomEvent, "seq">): RoomEvent {
-    return { ...event, seq: this.#history.seq + 1, time: Math.floor(event.time) } as RoomEvent;
-  }
-
-  /**
-   * Remembers a stamped (and saved) event and relays it to every member.
-   * `scope` is the address it concerns: a message's sender (its ids are the
-   * sender's own), a joiner, a banned IP; kept in the transcript, never sent.
-   */
-  #publish(full: RoomEvent, now: number, scope?: string): void {
-    this.#history.remember(full, scope);
-    const address = full.type === "join" ? scope : undefined;
-    this.#output.report({
-      event: full,
-      ...(address ? { address } : {}),
-      ...(scope ? { scope } : {}),
-    });
-    // Joins and leaves of a burst go out grouped; anything else sends what waits first.
-    if (isNotice(full)) {
-      for (const event of this.#notices.offer(full, now)) this.#relay(event, now);
-      return;
-    }
-    for (const event of this.#notices.flush(now)) this.#relay(event, now);
-    this.#relay(full, now);
-  }
-
-  /** Sends an event to every member. */
-  #relay(event: ServerEvent, now: number): void {
-    const broadcast = new Broadcast(event);
-    for (const member of this.#members.all()) {
-      this.stats.relayed++;
-      this.#dirty.add(member);
-      if (!member.channel.relay(broadcast, now)) this.#remove(member, "overload", now);
-    }
+    this.#feed.announce({ type: "leave", nick: member.nick, reason, time: now }, now);
   }
 }
 
