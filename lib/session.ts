@@ -44,7 +44,7 @@ import { type Machine, Output } from "./machine.ts";
 import { validateNick } from "./nick.ts";
 import { after, firstSeq } from "./notices.ts";
 import { type DeliveryEvent, Outbox, type Outgoing, type RequestBody } from "./outbox.ts";
-import { TokenBucket } from "./rate_limit.ts";
+import { Pacer } from "./pacer.ts";
 import { Roster } from "./roster.ts";
 import { type StreamCounters, streamCounters, type StreamOptions } from "./stream.ts";
 import { StreamPair } from "./stream_pair.ts";
@@ -142,9 +142,9 @@ export class Session implements Machine<SessionEvent> {
   readonly #roster = new Roster();
   #queue: Outgoing[] = [];
   /** Requests over the room's rate, waiting for the allowance, in order. */
-  #paced: Outgoing[] = [];
-  #allowance: TokenBucket | undefined;
-  #rate = 0;
+  readonly #pacer = new Pacer<Outgoing>((outgoing) =>
+    !("more" in outgoing.body && outgoing.body.more)
+  );
   #topic = "";
   readonly #streams: StreamPair<Outgoing, ServerEvent>;
   readonly #output = new Output<SessionEvent>();
@@ -228,7 +228,7 @@ export class Session implements Machine<SessionEvent> {
 
   /** Requests held back by the room's rate, waiting to be sent. */
   get waiting(): number {
-    return this.#paced.length;
+    return this.#pacer.waiting;
   }
 
   /**
@@ -418,7 +418,7 @@ export class Session implements Machine<SessionEvent> {
     const leaveBy: Timer = {
       name: "leave-by",
       // Messages still waiting for the room's rate go first: they are not late, only paced.
-      at: () => this.#paced.length > 0 ? undefined : this.#leaveBy,
+      at: () => this.#pacer.waiting > 0 ? undefined : this.#leaveBy,
       fire: () => this.#close("left"),
     };
     const giveUp: Timer = {
@@ -471,7 +471,7 @@ export class Session implements Machine<SessionEvent> {
         ...this.#streams.timers,
         {
           name: "pace",
-          at: () => this.#paced.length > 0 ? this.#allowance?.readyAt() : undefined,
+          at: () => this.#pacer.readyAt(),
           fire: (now) => this.#release(now),
         },
         {
@@ -516,10 +516,9 @@ export class Session implements Machine<SessionEvent> {
    * order (the server would not take it). The parts of a long message count once.
    */
   #pace(outgoing: Outgoing, now: number): void {
-    if (this.#paced.length > 0 || !this.#affords(outgoing, now)) {
-      this.#paced.push(outgoing);
-      if (this.#paced.length === 1) {
-        this.#output.report({ type: "slow", waiting: 1, rate: this.#rate });
+    if (!this.#pacer.offer(outgoing, now)) {
+      if (this.#pacer.waiting === 1) {
+        this.#output.report({ type: "slow", waiting: 1, rate: this.#pacer.rate });
       }
       return;
     }
@@ -529,15 +528,8 @@ export class Session implements Machine<SessionEvent> {
 
   /** Sends what the allowance lets through now. */
   #release(now: number): void {
-    while (this.#paced.length > 0 && this.#affords(this.#paced[0], now)) {
-      this.#push(this.#paced.shift()!, now);
-    }
+    for (const outgoing of this.#pacer.release(now)) this.#push(outgoing, now);
     this.#streams.flush(now);
-  }
-
-  #affords(outgoing: Outgoing, now: number): boolean {
-    const completes = !("more" in outgoing.body && outgoing.body.more);
-    return !completes || (this.#allowance?.take(now) ?? true);
   }
 
   #push(outgoing: Outgoing, now: number): void {
@@ -558,7 +550,7 @@ export class Session implements Machine<SessionEvent> {
   #leaveWhenEchoed(now: number): void {
     if (this.#state !== "connected" || this.#leaveBy === undefined) return;
     if (this.#leaveN !== undefined || this.#outbox.unechoed > 0) return;
-    if (this.#paced.some((outgoing) => outgoing.body.type === "leave")) return;
+    if (this.#pacer.holds((outgoing) => outgoing.body.type === "leave")) return;
     this.#pushLeave(now);
   }
 
@@ -609,8 +601,7 @@ export class Session implements Machine<SessionEvent> {
   #teacher(event: Extract<ServerEvent, { type: "teacher" }>, now: number): void {
     if (event.action === "topic") this.#topic = event.text ?? "";
     if (event.action === "slow" && event.rate !== undefined && event.rate > 0) {
-      this.#rate = event.rate;
-      this.#allowance?.set(event.rate, Math.max(1, Math.round(event.rate * 4)), now);
+      this.#pacer.retune(event.rate, Math.max(1, Math.round(event.rate * 4)), now);
     }
   }
 
@@ -624,10 +615,8 @@ export class Session implements Machine<SessionEvent> {
     this.#toldCannotSave = false;
     this.#seqLimit = frame.seq;
     // The room's rate: the allowance carries over a reconnect, as the server's does.
-    this.#rate = frame.rate;
+    this.#pacer.retune(frame.rate, frame.burst, now);
     this.#topic = frame.topic ?? "";
-    if (this.#allowance) this.#allowance.set(frame.rate, frame.burst, now);
-    else this.#allowance = new TokenBucket(frame.rate, frame.burst, now);
     this.#state = "connected";
     this.#nick = frame.nick;
     this.#room = frame.room;
@@ -664,10 +653,6 @@ export class Session implements Machine<SessionEvent> {
   }
 
   /**
-   * Starts over with a new stream, carrying over what the old one did not
-   * get acknowledged (see {@linkcode Outbox.carryOver}).
-   */
-  /**
    * Reconnects after a silence; a timer that fires long after it was due
    * means this computer slept (a laptop's lid closed), not the server gone.
    */
@@ -675,16 +660,19 @@ export class Session implements Machine<SessionEvent> {
     this.#reconnect(now - due > SLEPT_AFTER ? "this computer was asleep" : reason, now);
   }
 
+  /**
+   * Starts over with a new stream, carrying over what the old one did not
+   * get acknowledged (see {@linkcode Outbox.carryOver}).
+   */
   #reconnect(reason: string, now: number): void {
     if (this.#state !== "connected") return;
     if (this.#leaveBy !== undefined) return this.#close("left");
     const carried = this.#outbox.carryOver(this.#streams.drain(), now);
     this.#queue = [
       ...carried,
-      ...this.#paced.filter((o) => o.body.type !== "leave"),
+      ...this.#pacer.drain().filter((o) => o.body.type !== "leave"),
       ...this.#queue,
     ];
-    this.#paced = [];
     this.#state = "reconnecting";
     this.#output.report({ type: "reconnecting", reason });
     this.#startJoin(now);
@@ -694,9 +682,10 @@ export class Session implements Machine<SessionEvent> {
     this.#outbox.abandon(why === "left" ? "still unacknowledged on leaving" : why);
     this.#streams.drain();
     this.#queue = [];
-    this.#paced = [];
+    this.#pacer.drain();
     this.#state = "closed";
-    if (why === "left") this.#output.report({ type: "left", ...this.counters });
+    const { sent, retransmitted } = this.counters;
+    if (why === "left") this.#output.report({ type: "left", sent, retransmitted });
   }
 
   #startJoin(now: number): void {
