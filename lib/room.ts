@@ -19,9 +19,9 @@
  * - Bad datagrams are counted in {@linkcode RoomStats} and, for senders that are not members,
  *   answered with a rate-limited `error` frame; they change nothing else.
  *
- * Who does what: `room.ts` (this file) dispatches datagrams and handles
- * requests; `room_feed.ts` numbers room events, saves, remembers and relays
- * them; `door.ts` decides who gets in and answers everyone else;
+ * Who does what: `room.ts` (this file) dispatches datagrams and admits
+ * members; `requests.ts` handles what members ask once in; `room_feed.ts`
+ * numbers room events, saves, remembers and relays them; `door.ts` decides who gets in and answers everyone else;
  * `membership.ts` registers members by address and nickname;
  * `member_link.ts` holds a v2 member's streams, `legacy.ts` a plain-text
  * member's; `room_history.ts` remembers recent events and message ids;
@@ -35,28 +35,27 @@
  */
 
 import { type Address, addressKey, type Transmit } from "./address.ts";
-import { Broadcast } from "./broadcast.ts";
 import { base64url, sameSecret, secureRandom } from "./crypto.ts";
 import { fireDue, nextDeadline } from "./deadlines.ts";
 import { decodeClientDatagram } from "./decode.ts";
 import { Door } from "./door.ts";
-import { type ClientFrame, type ClientRequest, type LeaveReason, type RoomEvent } from "./frame.ts";
+import { type ClientFrame, type LeaveReason, type RoomEvent } from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
 import { roomSecret } from "./handshake.ts";
-import { LEGACY_HELP, LegacyPeer, parseLegacyLine, whoLine } from "./legacy.ts";
+import { LEGACY_HELP, LegacyPeer, parseLegacyLine } from "./legacy.ts";
 import { type Machine, Output } from "./machine.ts";
 import { MemberLink } from "./member_link.ts";
 import { type Member, Membership } from "./membership.ts";
 import { Moderation } from "./moderation.ts";
 import { Teacher } from "./teacher.ts";
-import { nickKey, validateNick } from "./nick.ts";
+import { nickKey } from "./nick.ts";
 import { groupRuns } from "./notices.ts";
 import { RateLimiter, TokenBucket } from "./rate_limit.ts";
 import { RoomFeed } from "./room_feed.ts";
+import { NOT_SAVED, Requests } from "./requests.ts";
 import { MinHeap } from "./min_heap.ts";
 import type { Journal } from "./room_journal.ts";
 import type { RoomLogEntry, RoomStats } from "./room_log.ts";
-import { MAX_ID } from "./schema.ts";
 import { streamCounters, type StreamOptions } from "./stream.ts";
 import type { TraceNotes } from "./trace.ts";
 import type { TranscriptEntry } from "./transcript.ts";
@@ -157,6 +156,8 @@ export class Room implements Machine<RoomLogEntry> {
    */
   readonly #deadlines = new MinHeap<Member>();
   readonly #dirty = new Set<Member>();
+  /** What members ask of the room once they are in. */
+  readonly #requests: Requests;
   /** The teacher's actions on this room: what the server's console calls. */
   readonly teacher: Teacher;
   readonly #output = new Output<RoomLogEntry>();
@@ -233,6 +234,20 @@ export class Room implements Machine<RoomLogEntry> {
       report: (entry) => this.#output.report(entry),
       stats: this.stats,
     });
+    this.#requests = new Requests({
+      members: this.#members,
+      moderation: this.#moderation,
+      feed: this.#feed,
+      stats: this.stats,
+      rate: () => this.#rate, // it changes with the teacher's /slow
+      touched: (member) => this.#dirty.add(member),
+      report: (entry) => this.#output.report(entry),
+      remove: (member, reason, now) => this.#remove(member, reason, now),
+      leave: (member, link, now) => {
+        this.#depart(member.key, link, link.finalAck(), now);
+        this.#remove(member, "quit", now);
+      },
+    });
     this.teacher = new Teacher({
       members: this.#members,
       moderation: this.#moderation,
@@ -240,8 +255,7 @@ export class Room implements Machine<RoomLogEntry> {
       retune: (rate, now) => this.#retune(rate, now),
       depart: (member, told, now) => {
         if (member.channel instanceof MemberLink) {
-          const { token } = member.channel;
-          this.#departed.set(member.key, { token, ack: told, until: now + this.#timeout });
+          this.#depart(member.key, member.channel, told, now);
         }
         this.#members.remove(member);
       },
@@ -383,7 +397,7 @@ export class Room implements Machine<RoomLogEntry> {
     if (ready === undefined) this.stats.tooFarAhead++;
     for (const part of ready ?? []) {
       if (!this.#members.has(member!)) break; // it left
-      this.#request(member!, link, part, now);
+      this.#requests.fromStream(member!, link, part, now);
     }
   }
 
@@ -612,133 +626,13 @@ export class Room implements Machine<RoomLogEntry> {
       return;
     }
     member.lastHeard = now;
-    if (line.type === "quit") return this.#remove(member, "quit", now);
-    if (line.type === "keepalive") return;
-    const peer = member.channel;
-    if (this.#moderation.muted(member.nick) && (line.type === "say" || line.type === "code")) {
-      return peer.warn("you are muted by the teacher: your lines are not sent", now);
-    }
-    // Commands count against the rate too: /who must not be a way around it.
-    if (!peer.allowance.take(now)) {
-      this.stats.rateLimited++;
-      return peer.warn(
-        `slow down: the room takes ${this.#rate} lines a second; lines over that are dropped`,
-        now,
-      );
-    }
-    switch (line.type) {
-      case "nick":
-        return this.#rename(member, line.nick, now);
-      case "who":
-        return peer.tell(whoLine(this.members));
-      case "help":
-        return peer.tell(LEGACY_HELP);
-    }
-    if (!this.#feed.offer({ type: "msg", from: member.nick, text, time: now }, now, key)) {
-      return peer.warn(notSaved(text), now);
-    }
-    member.said++;
+    this.#requests.fromLine(member, member.channel, line, text, now);
   }
 
-  #request(member: Member, link: MemberLink, part: ClientRequest, now: number): void {
-    let request: ClientRequest | undefined;
-    try {
-      request = link.requests.assemble(part);
-    } catch (error) {
-      return link.reply("too-long", (error as Error).message, now);
-    }
-    switch (request?.type) {
-      case "msg":
-      case "action": {
-        const { type, text } = request;
-        const id = relayableId(request.id);
-        if (this.#moderation.muted(member.nick)) return link.reply("muted", MUTED, now, id);
-        // A message resent after reconnecting may have been relayed already; ids are the sender's own.
-        if (request.id !== undefined && this.#feed.history.seen(member.key, request.id)) return;
-        const event = { type, from: member.nick, text, time: now, ...(id ? { id } : {}) };
-        if (!this.#feed.offer(event, now, member.key)) {
-          return link.reply("cannot-save", id ? NOT_SAVED : notSaved(text), now, id);
-        }
-        member.said++;
-        return;
-      }
-      case "pm":
-        if (this.#moderation.muted(member.nick)) {
-          return link.reply("muted", MUTED, now, relayableId(request.id));
-        }
-        return this.#privateMessage(member, request, now);
-      case "rename":
-        return this.#rename(member, request.nick, now);
-      case "who":
-        return link.queue({ type: "members", members: this.members }, now);
-      case "leave":
-        this.#departed.set(member.key, {
-          token: link.token,
-          ack: link.finalAck(),
-          until: now + this.#timeout,
-        });
-        if (this.#departed.size > 1024) this.#departed.delete(this.#departed.keys().next().value!);
-        return this.#remove(member, "quit", now);
-    }
-  }
-
-  #privateMessage(
-    member: Member,
-    request: Extract<ClientRequest, { type: "pm" }>,
-    now: number,
-  ): void {
-    const target = this.#members.named(request.to);
-    if (target === undefined) {
-      return member.channel.reply("no-such-nick", `No member is called '${request.to}'`, now);
-    }
-    const id = relayableId(request.id);
-    const broadcast = new Broadcast({
-      type: "pm",
-      from: member.nick,
-      to: target.nick,
-      text: request.text,
-      time: Math.floor(now),
-      ...(id ? { id } : {}),
-    });
-    for (const recipient of target === member ? [member] : [target, member]) {
-      recipient.channel.relay(broadcast, now);
-      this.#dirty.add(recipient);
-    }
-    this.#output.report({ event: { type: "pm", from: member.nick, to: target.nick, time: now } });
-  }
-
-  #rename(member: Member, wanted: string, now: number): void {
-    const channel = member.channel;
-    let nick: string;
-    try {
-      nick = validateNick(wanted);
-    } catch (error) {
-      return channel.reply("bad-nick", (error as Error).message, now);
-    }
-    const holder = this.#members.named(nick);
-    if (holder !== undefined && holder !== member) {
-      return channel.reply("nick-taken", `Nickname '${nick}' is taken`, now);
-    }
-    const twin = this.#members.lookalike(nick, member);
-    if (twin) {
-      return channel.reply(
-        "bad-nick",
-        `Nickname '${nick}' looks like '${twin.nick}', who is here`,
-        now,
-      );
-    }
-    if (nick === member.nick) return;
-    const old = member.nick;
-    const renamed = this.#feed.offer(
-      { type: "rename", from: old, nick, time: now },
-      now,
-      undefined,
-      () => {
-        this.#members.rename(member, nick);
-        this.#moderation.renamed(old, nick);
-      },
-    );
-    if (!renamed) channel.reply("cannot-save", NOT_SAVED, now);
+  /** Keeps what a departing member was told last, to repeat it if that datagram is lost. */
+  #depart(key: string, link: MemberLink, told: Uint8Array, now: number): void {
+    this.#departed.set(key, { token: link.token, ack: told, until: now + this.#timeout });
+    if (this.#departed.size > 1024) this.#departed.delete(this.#departed.keys().next().value!);
   }
 
   #remove(member: Member, reason: LeaveReason, now: number): void {
@@ -772,24 +666,5 @@ function burstOf(rate: number): number {
   return Math.max(1, Math.round(rate * 4));
 }
 
-/** A message id short enough to relay back with the message; longer ones are dropped. */
-function relayableId(id: string | undefined): string | undefined {
-  return id !== undefined && id.length <= MAX_ID ? id : undefined;
-}
-
 /** For this long after a server starts, a join naming another epoch is a member coming back, in ms. */
 const RESTART_GRACE = 60_000;
-
-/** What a muted member is told when it speaks. */
-const MUTED = "You are muted by the teacher: your messages are not sent";
-
-/** What is refused while the transcript cannot be written. */
-const NOT_SAVED = "The server cannot save the room's transcript right now (its disk is full " +
-  "or read-only); send it again later";
-
-/** A refused message, named by its start so its sender knows which one to send again. */
-function notSaved(text: string): string {
-  const start = text.length > 30 ? `${text.slice(0, 30)}…` : text;
-  return `Not sent ("${start.replaceAll("\n", " ")}"): the server cannot save the room's ` +
-    "transcript right now (its disk is full or read-only); send it again later";
-}
