@@ -63,11 +63,11 @@ Options:
                          Linux with --allow-ffi, many go in one (sendmmsg) on background threads
   --http PORT            serve students the client (deno run http://THIS-PC:PORT/client.ts),
                          the compiled programs in dist/, and a live projector page, on TCP PORT
+  -h, --help             this help
+  -V, --version          print the version
 
 For teaching (see docs/TEACHING.md):
 ${WATCH_HELP}
-  -h, --help             this help
-  -V, --version          print the version
 
 The teacher's console: type at the server while it runs.
 ${CONSOLE_HELP.map((line) => `  ${line}`).join("\n")}
