@@ -242,7 +242,7 @@ export class Door {
       timeout,
       maxBacklog,
       stream,
-      envelope: new Envelope(token, keys),
+      envelope: new Envelope(token, keys, stream.notes),
       allowance,
       since: now,
     });

@@ -14,6 +14,7 @@
 
 import { base64url, fromBase64url, open, sameSecret, seal, sealedCounter } from "./crypto.ts";
 import { type ClientFrame, type DistributiveOmit, encodeFrame, type ServerFrame } from "./frame.ts";
+import { summarize, type TraceNotes } from "./trace.ts";
 
 /** A frame that carries a session token. */
 export type Tokened = Extract<ClientFrame | ServerFrame, { token: string }>;
@@ -48,6 +49,8 @@ export class Envelope<F extends Tokened> {
   /** The session's token. */
   readonly token: string;
   readonly #keys: EnvelopeKeys | undefined;
+  /** With `--trace`: what each sealed frame holds, which only the two ends can see. */
+  readonly #notes: TraceNotes | undefined;
   #sent = 0;
   #newest = 0;
   #seen = new Set<number>();
@@ -57,10 +60,12 @@ export class Envelope<F extends Tokened> {
    *
    * @param token The token the server issued for the session.
    * @param keys The session's keys, in a room with a password.
+   * @param notes With `--trace`: where to say what each sealed frame holds.
    */
-  constructor(token: string, keys?: EnvelopeKeys) {
+  constructor(token: string, keys?: EnvelopeKeys, notes?: TraceNotes) {
     this.token = token;
     this.#keys = keys;
+    this.#notes = notes;
   }
 
   /** Whether frames are sealed (the room has a password). */
@@ -88,7 +93,9 @@ export class Envelope<F extends Tokened> {
   seal(data: Uint8Array): Uint8Array {
     if (this.#keys === undefined) return data;
     const box = base64url(seal(this.#keys.send, ++this.#sent, data));
-    return encodeFrame({ type: "sealed", token: this.token, box });
+    const sealed = encodeFrame({ type: "sealed", token: this.token, box });
+    this.#notes?.outgoing(sealed, `sealed: ${summarize(data)}`);
+    return sealed;
   }
 
   /**
@@ -112,6 +119,7 @@ export class Envelope<F extends Tokened> {
     if (plain === undefined || !this.#fresh(sealedCounter(box!))) return undefined;
     const inner = decode(plain);
     if (inner === undefined || inner.type === "sealed") return undefined;
+    this.#notes?.incoming(`sealed: ${summarize(plain)}`);
     return inner.token !== undefined && sameSecret(inner.token, this.token) ? inner : undefined;
   }
 

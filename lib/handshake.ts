@@ -12,6 +12,7 @@
 import { base64url, hmac, roomKey, sameSecret, type SessionKeys, sessionKeys } from "./crypto.ts";
 import { Envelope, type EnvelopeKeys } from "./envelope.ts";
 import { type ClientFrame, encodePadded, type ServerFrame } from "./frame.ts";
+import type { TraceNotes } from "./trace.ts";
 
 /** A room password as both ends hold it: the derived key and the salt it was derived with. */
 export interface RoomSecret {
@@ -198,10 +199,12 @@ export class ClientHandshake {
    * Checks a `welcome` for this join and opens the session.
    *
    * @param welcome The welcome.
+   * @param notes With `--trace`: where the envelope says what each sealed frame holds.
    * @returns The session's envelope, or `undefined` if the welcome's password proof is wrong.
    */
   welcome(
     welcome: Extract<ServerFrame, { type: "welcome" }>,
+    notes?: TraceNotes,
   ): Envelope<ClientSessionFrame> | undefined {
     const secret = this.#secret;
     if (
@@ -211,6 +214,6 @@ export class ClientHandshake {
       return undefined; // not from a server that knows the password
     }
     const keys = secret && envelopeKeys(secret, welcome.session, welcome.token, "client");
-    return new Envelope(welcome.token, keys);
+    return new Envelope(welcome.token, keys, notes);
   }
 }

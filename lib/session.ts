@@ -45,6 +45,7 @@ import { validateNick } from "./nick.ts";
 import { after, firstSeq } from "./notices.ts";
 import { type DeliveryEvent, Outbox, type Outgoing, type RequestBody } from "./outbox.ts";
 import { Pacer } from "./pacer.ts";
+import type { TraceNotes } from "./trace.ts";
 import { Roster } from "./roster.ts";
 import { type StreamCounters, streamCounters, type StreamOptions } from "./stream.ts";
 import { StreamPair } from "./stream_pair.ts";
@@ -148,6 +149,8 @@ export class Session implements Machine<SessionEvent> {
   #topic = "";
   readonly #streams: StreamPair<Outgoing, ServerEvent>;
   readonly #output = new Output<SessionEvent>();
+  /** Where `--trace` is told what frames are, when it is on. */
+  readonly #notes: TraceNotes | undefined;
   /** Datagrams from the server that could not be decoded. */
   dropped = 0;
   /** Frames ignored because they did not prove they belong to this session. */
@@ -182,6 +185,7 @@ export class Session implements Machine<SessionEvent> {
     this.#leaveTimeout = leaveTimeout;
     this.#handshake = new ClientHandshake(password, randomBytes);
     this.#outbox = new Outbox(base64url(randomBytes(6)), (event) => this.#output.report(event));
+    this.#notes = stream.notes;
     this.#streams = new StreamPair({ ...stream, counters: this.counters }, {
       payload: (n, outgoing) => this.#envelope!.wrap({ ...outgoing.body, n } as ClientSessionFrame),
       ack: (ack) => this.#envelope!.wrap({ type: "ack", ...ack }),
@@ -606,7 +610,7 @@ export class Session implements Machine<SessionEvent> {
   }
 
   #welcome(frame: Extract<ServerFrame, { type: "welcome" }>, now: number): void {
-    const envelope = this.#handshake.welcome(frame);
+    const envelope = this.#handshake.welcome(frame, this.#notes);
     if (envelope === undefined) {
       this.forged++;
       return;

@@ -4,6 +4,7 @@
  */
 
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { Envelope } from "../lib/envelope.ts";
 import { Impairment, parseImpairment } from "../lib/impairment.ts";
 import { StreamPair } from "../lib/stream_pair.ts";
 import { summarize, TraceNotes } from "../lib/trace.ts";
@@ -83,4 +84,21 @@ Deno.test("--drop, --dup and --delay decide each datagram's fate", () => {
   const thirty = new Impairment({ drop: 30, dup: 0, delay: 0, jitter: 0 });
   for (let i = 0; i < 10_000; i++) if (thirty.fate().length === 0) lost++;
   ok(lost > 2_700 && lost < 3_300, `${lost} of 10,000 lost at --drop 30`);
+});
+
+Deno.test("the trace says what a sealed frame holds, which only the two ends can see", () => {
+  const notes = new TraceNotes();
+  const key = new Uint8Array(32).fill(7);
+  const client = new Envelope<{ type: "ping"; token: string; t: number }>(
+    "t0k3n",
+    { send: key, receive: key },
+    notes,
+  );
+  const sealed = client.wrap({ type: "ping", t: 5 });
+  equal(summarize(sealed), "sealed (encrypted)"); // what the wire (and Wireshark) shows
+  equal(notes.takeOutgoing(sealed), "sealed: ping t=5");
+  const frame = JSON.parse(new TextDecoder().decode(sealed));
+  const decode = (data: Uint8Array) => JSON.parse(new TextDecoder().decode(data));
+  equal(client.check(frame, decode)?.type, "ping");
+  equal(notes.takeIncoming(), "sealed: ping t=5");
 });
