@@ -164,7 +164,7 @@ export function projectorPage(snapshot: ProjectorSnapshot): string {
 <script>
 "use strict";
 const $ = (id) => document.getElementById(id);
-const history = [];
+const rates = []; // [in, out] per update, the last minute of them
 let previous;
 function text(element, value) { element.textContent = value; }
 function row(cells) {
@@ -207,10 +207,10 @@ function show(state) {
     const rateOut = (state.counters.datagramsOut - previous.counters.datagramsOut) / seconds;
     text($("rate-in"), Math.round(rateIn).toLocaleString("en"));
     text($("rate-out"), Math.round(rateOut).toLocaleString("en"));
-    history.push([rateIn, rateOut]);
-    if (history.length > 120) history.shift();
-    const top = Math.max(10, ...history.flat());
-    const points = (i) => history.map((h, x) => (x + 120 - history.length) + "," + (58 - (h[i] / top) * 56).toFixed(1)).join(" ");
+    rates.push([rateIn, rateOut]);
+    if (rates.length > 120) rates.shift();
+    const top = Math.max(10, ...rates.flat());
+    const points = (i) => rates.map((r, x) => (x + 120 - rates.length) + "," + (58 - (r[i] / top) * 56).toFixed(1)).join(" ");
     $("line-in").setAttribute("points", points(0));
     $("line-out").setAttribute("points", points(1));
   }
