@@ -17,6 +17,7 @@
  * @module
  */
 
+import { BoundedMap } from "./bounded_map.ts";
 import { hmac, hmacDigits, sameSecret } from "./crypto.ts";
 import { RateLimiter } from "./rate_limit.ts";
 
@@ -59,7 +60,7 @@ export class Admission {
   readonly #perAddress: RateLimiter;
   readonly #overall: RateLimiter;
   readonly #guesses = new RateLimiter({ burst: 3, perSecond: 0.1 });
-  #ledger = new Map<string, { received: number; sent: number }>();
+  #ledger = new BoundedMap<string, { received: number; sent: number }>(LEDGER_SIZE);
 
   /**
    * Creates the gate.
@@ -193,7 +194,6 @@ export class Admission {
   #entry(key: string): { received: number; sent: number } {
     let entry = this.#ledger.get(key);
     if (entry === undefined) {
-      if (this.#ledger.size >= LEDGER_SIZE) this.#ledger.delete(this.#ledger.keys().next().value!);
       entry = { received: 0, sent: 0 };
       this.#ledger.set(key, entry);
     }

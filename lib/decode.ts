@@ -27,7 +27,6 @@ import {
 } from "./schema.ts";
 
 const lenientDecoder = new TextDecoder("utf-8", { fatal: false });
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 type Json = Record<string, unknown>;
 
@@ -144,11 +143,9 @@ function parseFrameObject(data: Uint8Array, maxSize: number): Json | undefined {
   let i = 0;
   while (i < data.length && (data[i] === 0x20 || data[i] === 0x09 || data[i] === 0x0a)) i++;
   if (data[i] !== 0x7b) return undefined;
-  let text: string;
-  try {
-    text = strictDecoder.decode(data);
-  } catch {
-    return undefined;
+  const text = lenientDecoder.decode(data);
+  if (text.includes("\uFFFD") && replacements(data) !== countReplacementChars(text)) {
+    return undefined; // not UTF-8, so not a frame
   }
   let value: unknown;
   try {
@@ -168,6 +165,22 @@ function parseFrameObject(data: Uint8Array, maxSize: number): Json | undefined {
     );
   }
   return value;
+}
+
+// Invalid UTF-8 is found without a fatal decoder, whose error costs more than the decoding: every
+// U+FFFD in the text must be one the sender wrote (bytes EF BF BD), not one put in for bad bytes.
+function replacements(data: Uint8Array): number {
+  let count = 0;
+  for (let i = data.indexOf(0xef); i !== -1 && i + 2 < data.length; i = data.indexOf(0xef, i + 1)) {
+    if (data[i + 1] === 0xbf && data[i + 2] === 0xbd) count++;
+  }
+  return count;
+}
+
+function countReplacementChars(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\uFFFD"); i !== -1; i = text.indexOf("\uFFFD", i + 1)) count++;
+  return count;
 }
 
 function isObject(value: unknown): value is Json {

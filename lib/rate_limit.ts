@@ -6,13 +6,15 @@
  * @module
  */
 
+import { BoundedMap } from "./bounded_map.ts";
+
 /** Settings of a {@linkcode RateLimiter}. */
 export interface RateLimiterOptions {
   /** Tokens each key may spend at once. @default {5} */
   burst?: number;
   /** Tokens each key regains per second. @default {1} */
   perSecond?: number;
-  /** Most keys remembered; the oldest is forgotten beyond it. @default {1024} */
+  /** Most keys remembered; the least recently used are forgotten beyond it. @default {1024} */
   maxKeys?: number;
 }
 
@@ -32,10 +34,9 @@ export interface RateLimiterOptions {
  * ```
  */
 export class RateLimiter {
-  #buckets = new Map<string, TokenBucket>();
+  #buckets: BoundedMap<string, TokenBucket>;
   #burst: number;
   #perSecond: number;
-  #maxKeys: number;
 
   /**
    * Creates a limiter.
@@ -46,7 +47,7 @@ export class RateLimiter {
     const { burst = 5, perSecond = 1, maxKeys = 1024 } = options;
     this.#burst = burst;
     this.#perSecond = perSecond;
-    this.#maxKeys = maxKeys;
+    this.#buckets = new BoundedMap(maxKeys);
   }
 
   /**
@@ -59,9 +60,6 @@ export class RateLimiter {
   allow(key: string, now: number): boolean {
     let bucket = this.#buckets.get(key);
     if (bucket === undefined) {
-      if (this.#buckets.size >= this.#maxKeys) {
-        this.#buckets.delete(this.#buckets.keys().next().value!);
-      }
       bucket = new TokenBucket(this.#perSecond, this.#burst, now);
       this.#buckets.set(key, bucket);
     }

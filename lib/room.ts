@@ -38,6 +38,7 @@ import { type Address, addressKey, type Transmit } from "./address.ts";
 import { base64url, sameSecret, secureRandom } from "./crypto.ts";
 import { fireDue, nextDeadline } from "./deadlines.ts";
 import { decodeClientDatagram } from "./decode.ts";
+import { BoundedMap } from "./bounded_map.ts";
 import { Door } from "./door.ts";
 import { type ClientFrame, type LeaveReason, type RoomEvent } from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
@@ -146,7 +147,9 @@ export class Room implements Machine<RoomLogEntry> {
   readonly #door: Door;
   readonly #members = new Membership();
   /** Final acks of members that left, repeated if a leave's ack was lost. */
-  #departed = new Map<string, { token: string; ack: Uint8Array; until: number }>();
+  readonly #departed = new BoundedMap<string, { token: string; ack: Uint8Array; until: number }>(
+    1024,
+  );
   readonly #moderation = new Moderation();
   /**
    * Members' next deadlines, so that neither `deadline()` nor `tick()` scans
@@ -632,7 +635,6 @@ export class Room implements Machine<RoomLogEntry> {
   /** Keeps what a departing member was told last, to repeat it if that datagram is lost. */
   #depart(key: string, link: MemberLink, told: Uint8Array, now: number): void {
     this.#departed.set(key, { token: link.token, ack: told, until: now + this.#timeout });
-    if (this.#departed.size > 1024) this.#departed.delete(this.#departed.keys().next().value!);
   }
 
   #remove(member: Member, reason: LeaveReason, now: number): void {
