@@ -184,3 +184,28 @@ Deno.test("decodeDiscoveryFrame() uses the same schema for probes and replies", 
   );
   frameError(() => decodeDiscoveryFrame(new Uint8Array(2000), 1024), "oversize");
 });
+
+Deno.test("a frame must be UTF-8, and a replacement character its sender typed is kept", () => {
+  const bytes = (...parts: Array<string | number[]>) =>
+    new Uint8Array(
+      parts.flatMap((p) => typeof p === "string" ? [...new TextEncoder().encode(p)] : p),
+    );
+  const head = '{"udpchat":2,"type":"msg","token":"t","n":1,"text":"';
+  const typed = decodeClientDatagram(bytes(head, "a \uFFFD b", '"}'));
+  equal(typed.kind === "frame" && typed.frame.type === "msg" && typed.frame.text, "a \uFFFD b");
+  // Bad bytes beside a typed U+FFFD: still not a frame (the count of U+FFFD gives them away).
+  for (const bad of [[0xff, 0xfe], [0xef, 0xbf, 0xbd, 0xc3], [0xed, 0xa0, 0x80]]) {
+    equal(decodeClientDatagram(bytes(head, bad, '"}')).kind, "legacy", bad.join(","));
+  }
+});
+
+Deno.test("a FrameError is an Error for its catchers, without a stack to build", () => {
+  const error = new FrameError("bad-frame", "Frame is not valid JSON");
+  ok(error instanceof Error && error instanceof FrameError);
+  equal(String(error), "FrameError: Frame is not valid JSON");
+  equal(error.code, "bad-frame");
+  equal("stack" in error, false);
+  throws(() => {
+    throw error;
+  }, /Frame is not valid JSON/);
+});
