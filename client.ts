@@ -104,9 +104,7 @@ async function main(args: string[]): Promise<number> {
   if (config.impairment) {
     const impairment = new Impairment(config.impairment);
     loop.socket.impair(impairment);
-    console.error(
-      `simulating a bad network: ${impairment.describe()} of the datagrams sent and received`,
-    );
+    console.error(impairment.notice());
   }
   let code: number = EXIT.ok;
   const running = loop.run((events, now) => {

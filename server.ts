@@ -192,7 +192,7 @@ async function main(args: string[]): Promise<number> {
     }
   }
   if (impairment) {
-    log(`simulating a bad network: ${impairment.describe()} of the datagrams sent and received`);
+    log(impairment.notice());
   }
   if (notes) log("tracing: one line per datagram, → sent, ← received");
 

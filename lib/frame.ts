@@ -213,3 +213,23 @@ export class EncodedEvent {
 export function utf8Length(text: string): number {
   return encoder.encode(text).length;
 }
+
+/**
+ * Whether a request is the last (or only) part of its payload: the room's
+ * rate counts each payload once, however many parts a long message takes.
+ *
+ * @param request A request frame, or its body.
+ * @returns `false` only for a part with `"more": true`.
+ *
+ * @example Usage
+ * ```ts
+ * import { completesRequest } from "./frame.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(completesRequest({ type: "msg", text: "part one", more: true }), false);
+ * equal(completesRequest({ type: "msg", text: "the end" }), true);
+ * ```
+ */
+export function completesRequest(request: object): boolean {
+  return !("more" in request && request.more === true);
+}

@@ -143,6 +143,11 @@ export class Impairment {
     return parts.length > 0 ? parts.join(", ") : "nothing";
   }
 
+  /** The line each program prints when it starts with an impairment. */
+  notice(): string {
+    return `simulating a bad network: ${this.describe()} of the datagrams sent and received`;
+  }
+
   #delay(): number {
     const { delay, jitter } = this.settings;
     if (jitter === 0) return delay;

@@ -151,3 +151,23 @@ export class TokenBucket {
     this.#at = Math.max(this.#at, now);
   }
 }
+
+/**
+ * Requests a member may make at once for a room's rate: four seconds' worth.
+ * The server gives it in `welcome`; after the teacher's `/slow`, both ends
+ * work it out from the new rate.
+ *
+ * @param rate Requests a second.
+ * @returns The burst, at least 1.
+ *
+ * @example Usage
+ * ```ts
+ * import { roomBurst } from "./rate_limit.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(roomBurst(5), 20);
+ * ```
+ */
+export function roomBurst(rate: number): number {
+  return Math.max(1, Math.round(rate * 4));
+}

@@ -21,8 +21,9 @@
  *
  * Who does what: `room.ts` (this file) dispatches datagrams and admits
  * members; `requests.ts` handles what members ask once in; `room_feed.ts`
- * numbers room events, saves, remembers and relays them; `door.ts` decides who gets in and answers everyone else;
- * `membership.ts` registers members by address and nickname;
+ * numbers room events, saves, remembers and relays them; `door.ts` decides
+ * who gets in and answers everyone else; `membership.ts` registers members
+ * by address and nickname;
  * `member_link.ts` holds a v2 member's streams, `legacy.ts` a plain-text
  * member's; `room_history.ts` remembers recent events and message ids;
  * `broadcast.ts` encodes each event once per protocol.
@@ -40,7 +41,7 @@ import { fireDue, nextDeadline } from "./deadlines.ts";
 import { decodeClientDatagram } from "./decode.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { Door } from "./door.ts";
-import { type ClientFrame, type LeaveReason, type RoomEvent } from "./frame.ts";
+import { type ClientFrame, completesRequest, type LeaveReason, type RoomEvent } from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
 import { roomSecret } from "./handshake.ts";
 import { LEGACY_HELP, LegacyPeer, parseLegacyLine } from "./legacy.ts";
@@ -51,7 +52,7 @@ import { Moderation } from "./moderation.ts";
 import { Teacher } from "./teacher.ts";
 import { nickKey } from "./nick.ts";
 import { groupRuns } from "./notices.ts";
-import { RateLimiter, TokenBucket } from "./rate_limit.ts";
+import { RateLimiter, roomBurst, TokenBucket } from "./rate_limit.ts";
 import { RoomFeed } from "./room_feed.ts";
 import { NOT_SAVED, Requests } from "./requests.ts";
 import { MinHeap } from "./min_heap.ts";
@@ -230,11 +231,14 @@ export class Room implements Machine<RoomLogEntry> {
     }
     this.#rate = rate;
     this.#budget = datagramBudget(rate);
+    // What the feed and the requests tell the room: a member's timers may have moved; a log line.
+    const touched = (member: Member) => this.#dirty.add(member);
+    const report = (entry: RoomLogEntry) => this.#output.report(entry);
     this.#feed = new RoomFeed(history, journal, {
       members: () => this.#members.all(),
-      touched: (member) => this.#dirty.add(member),
+      touched,
       overloaded: (member, now) => this.#remove(member, "overload", now),
-      report: (entry) => this.#output.report(entry),
+      report,
       stats: this.stats,
     });
     this.#requests = new Requests({
@@ -243,8 +247,8 @@ export class Room implements Machine<RoomLogEntry> {
       feed: this.#feed,
       stats: this.stats,
       rate: () => this.#rate, // it changes with the teacher's /slow
-      touched: (member) => this.#dirty.add(member),
-      report: (entry) => this.#output.report(entry),
+      touched,
+      report,
       remove: (member, reason, now) => this.#remove(member, reason, now),
       leave: (member, link, now) => {
         this.#depart(member.key, link, link.finalAck(), now);
@@ -318,7 +322,7 @@ export class Room implements Machine<RoomLogEntry> {
     this.#rate = rate;
     this.#budget = datagramBudget(rate);
     for (const member of this.#members.all()) {
-      member.channel.allowance.set(rate, burstOf(rate), now);
+      member.channel.allowance.set(rate, roomBurst(rate), now);
     }
   }
 
@@ -390,8 +394,7 @@ export class Room implements Machine<RoomLogEntry> {
     }
     // Over its rate, a request is not taken (nor acknowledged): the client paces itself, and one
     // that does not only makes itself send again. The parts of a long message count once.
-    const completes = !("more" in frame && frame.more);
-    if (!link.requests.holds(frame.n) && completes && !link.allowance.take(now)) {
+    if (!link.requests.holds(frame.n) && completesRequest(frame) && !link.allowance.take(now)) {
       this.stats.rateLimited++;
       this.#notes?.incoming(`rate-limited n=${frame.n}: not taken`);
       return;
@@ -572,14 +575,14 @@ export class Room implements Machine<RoomLogEntry> {
       members: this.#members.size,
       heartbeat: this.#heartbeat,
       rate: this.#rate,
-      burst: burstOf(this.#rate),
+      burst: roomBurst(this.#rate),
       ...(this.#moderation.topic ? { topic: this.#moderation.topic } : {}),
     });
   }
 
   /** A new member's allowance: the room's rate, after a burst of four times as many. */
   #allowance(now: number): TokenBucket {
-    return new TokenBucket(this.#rate, burstOf(this.#rate), now);
+    return new TokenBucket(this.#rate, roomBurst(this.#rate), now);
   }
 
   /** Queues the roster, then history: all of it for a newcomer, what it missed for one coming back. */
@@ -661,11 +664,6 @@ function decodeFrame(data: Uint8Array): ClientFrame | undefined {
 function datagramBudget(rate: number): RateLimiter {
   const perSecond = 200 + 20 * rate;
   return new RateLimiter({ perSecond, burst: 2 * perSecond, maxKeys: 4096 });
-}
-
-/** Requests a member may make at once, for a rate: four seconds' worth. */
-function burstOf(rate: number): number {
-  return Math.max(1, Math.round(rate * 4));
 }
 
 /** For this long after a server starts, a join naming another epoch is a member coming back, in ms. */

@@ -36,7 +36,13 @@ import { base64url, secureRandom } from "./crypto.ts";
 import { fireDue, nextDeadline, type Timer } from "./deadlines.ts";
 import { decodeServerFrame } from "./decode.ts";
 import type { Envelope } from "./envelope.ts";
-import { MAX_TEXT_BYTES, type ServerEvent, type ServerFrame, utf8Length } from "./frame.ts";
+import {
+  completesRequest,
+  MAX_TEXT_BYTES,
+  type ServerEvent,
+  type ServerFrame,
+  utf8Length,
+} from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
 import { ClientHandshake, type ClientSessionFrame } from "./handshake.ts";
 import { Heartbeat } from "./heartbeat.ts";
@@ -45,6 +51,7 @@ import { validateNick } from "./nick.ts";
 import { after, firstSeq } from "./notices.ts";
 import { type DeliveryEvent, Outbox, type Outgoing, type RequestBody } from "./outbox.ts";
 import { Pacer } from "./pacer.ts";
+import { roomBurst } from "./rate_limit.ts";
 import type { TraceNotes } from "./trace.ts";
 import { Roster } from "./roster.ts";
 import { type StreamCounters, streamCounters, type StreamOptions } from "./stream.ts";
@@ -143,9 +150,7 @@ export class Session implements Machine<SessionEvent> {
   readonly #roster = new Roster();
   #queue: Outgoing[] = [];
   /** Requests over the room's rate, waiting for the allowance, in order. */
-  readonly #pacer = new Pacer<Outgoing>((outgoing) =>
-    !("more" in outgoing.body && outgoing.body.more)
-  );
+  readonly #pacer = new Pacer<Outgoing>((outgoing) => completesRequest(outgoing.body));
   #topic = "";
   readonly #streams: StreamPair<Outgoing, ServerEvent>;
   readonly #output = new Output<SessionEvent>();
@@ -605,7 +610,7 @@ export class Session implements Machine<SessionEvent> {
   #teacher(event: Extract<ServerEvent, { type: "teacher" }>, now: number): void {
     if (event.action === "topic") this.#topic = event.text ?? "";
     if (event.action === "slow" && event.rate !== undefined && event.rate > 0) {
-      this.#pacer.retune(event.rate, Math.max(1, Math.round(event.rate * 4)), now);
+      this.#pacer.retune(event.rate, roomBurst(event.rate), now);
     }
   }
 

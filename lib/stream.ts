@@ -373,7 +373,19 @@ export class StreamReceiver<T> {
   #delivered = 0;
   #buffer = new Map<number, T>();
   #ackAt: number | undefined;
+  readonly #counters: StreamCounters[];
+  readonly #notes: TraceNotes | undefined;
   #unacked = 0;
+
+  /**
+   * Creates the receiving half.
+   *
+   * @param options Counters to add duplicates and frames held for a gap to, and where to say so for `--trace`.
+   */
+  constructor(options: Pick<StreamOptions, "counters" | "notes"> = {}) {
+    this.#counters = [options.counters ?? []].flat();
+    this.#notes = options.notes;
+  }
 
   /** The highest number delivered so far: everything up to it has arrived. */
   get delivered(): number {
@@ -410,8 +422,16 @@ export class StreamReceiver<T> {
     this.#ackAt = duplicate || !inOrder || this.#unacked >= ACK_EVERY
       ? now
       : Math.min(this.#ackAt ?? Infinity, now + ACK_DELAY);
-    if (duplicate) return [];
+    if (duplicate) {
+      for (const counters of this.#counters) counters.duplicates++;
+      this.#notes?.incoming(`dup n=${n} dropped`);
+      return [];
+    }
     if (n > this.#delivered + RECEIVE_AHEAD) return undefined;
+    if (!inOrder) {
+      for (const counters of this.#counters) counters.held++;
+      this.#notes?.incoming(`held n=${n} until ${this.#delivered + 1}`);
+    }
     this.#buffer.set(n, payload);
     const ready: T[] = [];
     let next: T | undefined;

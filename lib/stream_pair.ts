@@ -46,7 +46,7 @@ export class StreamPair<Out, In extends object> {
   readonly timers: readonly Timer[];
   readonly #options: StreamOptions;
   #out: StreamSender<Out>;
-  #in = new StreamReceiver<In>();
+  #in: StreamReceiver<In>;
   #assembler = new Assembler<In>();
   readonly #codec: StreamCodec<Out>;
   readonly #send: (data: Uint8Array, now: number) => void;
@@ -66,6 +66,7 @@ export class StreamPair<Out, In extends object> {
   ) {
     this.#options = options;
     this.#out = new StreamSender(options);
+    this.#in = new StreamReceiver(options);
     this.#codec = codec;
     this.#send = send;
     this.#counters = [options.counters ?? []].flat();
@@ -131,13 +132,7 @@ export class StreamPair<Out, In extends object> {
    * @returns The parts now deliverable in order, or `undefined` when `n` is too far ahead.
    */
   receive(n: number, part: In, now: number): In[] | undefined {
-    const next = this.#in.delivered + 1;
-    const duplicate = this.#in.holds(n);
     const ready = this.#in.receive(n, part, now);
-    if (duplicate || (ready !== undefined && n > next)) {
-      for (const counters of this.#counters) counters[duplicate ? "duplicates" : "held"]++;
-      this.#options.notes?.incoming(duplicate ? `dup n=${n} dropped` : `held n=${n} until ${next}`);
-    }
     this.sendAck(now);
     return ready;
   }
@@ -202,7 +197,7 @@ export class StreamPair<Out, In extends object> {
   /** Starts both streams afresh at number 1, for a new connection; drain first to keep anything. */
   renew(): void {
     this.#out = new StreamSender(this.#options);
-    this.#in = new StreamReceiver();
+    this.#in = new StreamReceiver(this.#options);
     this.#assembler = new Assembler();
   }
 }

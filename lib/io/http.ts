@@ -44,7 +44,11 @@ export interface ClassroomWebOptions {
 /** The HTTP side of the server. */
 export class ClassroomWeb {
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
-  readonly #viewers = new Set<() => void>();
+  /** The projector pages open, each a stream of Server-Sent Events. */
+  readonly #viewers = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  #ticker: ReturnType<typeof setInterval> | undefined;
+  /** The last snapshot sent, as an event: a page that opens gets it at once. */
+  #snapshot: Uint8Array | undefined;
   readonly #options: ClassroomWebOptions;
   /** The client's source, by path: read once at start. */
   readonly #sources: Map<string, Uint8Array<ArrayBuffer>>;
@@ -110,7 +114,7 @@ export class ClassroomWeb {
 
   /** Stops serving: closes the projector pages' streams, then the server. */
   async close(): Promise<void> {
-    for (const close of this.#viewers) close();
+    for (const viewer of this.#viewers) this.#leave(viewer);
     await this.#server.shutdown();
   }
 
@@ -166,33 +170,37 @@ export class ClassroomWeb {
     if (this.#viewers.size >= MAX_VIEWERS) {
       return text(503, `At most ${MAX_VIEWERS} projector pages at once`);
     }
-    const encoder = new TextEncoder();
-    let timer: ReturnType<typeof setInterval> | undefined;
-    let close = () => {};
+    let viewer: ReadableStreamDefaultController<Uint8Array>;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        const send = () => {
-          const data = JSON.stringify(projector.snapshot(Date.now()));
-          controller.enqueue(encoder.encode(`data: ${data}\n\n`));
-        };
-        close = () => {
-          clearInterval(timer);
-          this.#viewers.delete(close);
-          try {
-            controller.close();
-          } catch {
-            // already closed by the page
-          }
-        };
-        this.#viewers.add(close);
-        send();
-        timer = setInterval(send, UPDATE_EVERY);
+        viewer = controller;
+        this.#viewers.add(viewer);
+        viewer.enqueue(this.#snapshot ?? update(projector)); // at once: the page shows it
+        // One snapshot twice a second, encoded once for every page open.
+        this.#ticker ??= setInterval(() => {
+          const message = this.#snapshot = update(projector);
+          for (const open of this.#viewers) open.enqueue(message);
+        }, UPDATE_EVERY);
       },
-      cancel: () => close(),
+      cancel: () => this.#leave(viewer),
     });
     return new Response(body, {
       headers: { "content-type": "text/event-stream", ...NO_CACHE },
     });
+  }
+
+  /** A page closed (or the server stops): its stream ends; the ticker with the last one. */
+  #leave(viewer: ReadableStreamDefaultController<Uint8Array>): void {
+    this.#viewers.delete(viewer);
+    try {
+      viewer.close();
+    } catch {
+      // already closed by the page
+    }
+    if (this.#viewers.size > 0) return;
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+    this.#snapshot = undefined;
   }
 }
 
@@ -200,6 +208,13 @@ export class ClassroomWeb {
 const PROJECT = new URL("../../", import.meta.url);
 
 const NO_CACHE = { "cache-control": "no-store" };
+
+const encoder = new TextEncoder();
+
+/** The room now, as one Server-Sent Event. */
+function update(projector: Projector): Uint8Array {
+  return encoder.encode(`data: ${JSON.stringify(projector.snapshot(Date.now()))}\n\n`);
+}
 
 function html(page: string): Response {
   return new Response(page, {
