@@ -180,9 +180,11 @@ export class MemberLink implements Channel {
    * Answers a `ping`.
    *
    * @param t The time the ping carried.
+   * @param heartbeat The idle ping interval asked of the member now, in ms.
+   * @param next How long until the next ping slot, in ms.
    */
-  pong(t: number): void {
-    this.#send(this.#to, this.#envelope.wrap({ type: "pong", t }));
+  pong(t: number, heartbeat: number, next: number): void {
+    this.#send(this.#to, this.#envelope.wrap({ type: "pong", t, heartbeat, next }));
   }
 
   /**

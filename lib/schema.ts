@@ -161,7 +161,7 @@ export const SERVER_FRAMES = {
   },
   refused: { session: "string", code: "string", reason: "string" },
   ack: { token: "string", n: "count", sack: "counts?" },
-  pong: { token: "string", t: "number" },
+  pong: { token: "string", t: "number", heartbeat: "count?", next: "count?" },
   error: { token: "string?", code: "string", message: "string" },
   closing: { token: "string" },
   removed: { token: "string", action: "string", text: "string?", minutes: "number?" },

@@ -375,7 +375,10 @@ export class Session implements Machine<SessionEvent> {
       case "ack":
         return this.#acked(checked.n, checked.sack ?? [], now);
       case "pong":
-        return this.#heartbeat.pong(checked.t, now);
+        return this.#heartbeat.pong(checked.t, now, {
+          interval: checked.heartbeat,
+          next: checked.next,
+        });
       case "closing":
         return this.#reconnect("the server is closing", now);
       case "removed": {

@@ -748,3 +748,19 @@ Deno.test("Room never relays a message the transcript did not take, even when th
   send(room, 1, { type: "msg", n: 2, text: "again" }, 2);
   equal(events(drain(room), 2).find((e) => e.type === "msg")?.seq, 3, "numbering has no gap");
 });
+
+Deno.test("Room asks a large room for rarer pings, all in one slot", () => {
+  const room = new Room({ maxMembers: 1000, maxPerIp: 0 });
+  join(room, "alice", 1, 0);
+  send(room, 1, { type: "ping", t: 7 }, 10);
+  deepEqual(pongs(drain(room).get(1)), [{ t: 7, heartbeat: 2000, next: 1990 }]);
+  for (let i = 2; i <= 200; i++) join(room, `m${i}`, i, 20);
+  drain(room);
+  send(room, 1, { type: "ping", t: 8 }, 30);
+  // 200 members: every 3 s, all in the slot that starts at 3,000 ms by the server's clock.
+  deepEqual(pongs(drain(room).get(1)), [{ t: 8, heartbeat: 3000, next: 2970 }]);
+});
+
+const pongs = (frames: Array<Json | string> | undefined) =>
+  (frames ?? []).filter((f): f is Json => typeof f === "object" && f.type === "pong")
+    .map(({ t, heartbeat, next }) => ({ t, heartbeat, next }));

@@ -384,3 +384,41 @@ Deno.test("Session after a restart that lost its last events from disk shows the
     transcript(bob).join("\n"),
   );
 });
+
+Deno.test("Session in a large room pings as rarely as the server asks, all in one slot, and stays in under loss", () => {
+  const net = new SimNet({
+    seed: 21,
+    loss: 0.2,
+    delay: [1, 5],
+    room: { maxPerIp: 0, maxMembers: 300 },
+  });
+  const first = net.join("first");
+  ok(net.run(connected(net)));
+  for (let i = 0; i < 299; i++) {
+    net.join(`m${i}`);
+    if (i % 20 === 19) net.run(() => false, 500); // a lecture hall filling, not a storm
+  }
+  ok(net.run(connected(net)));
+  net.run(() => false, 30_000); // the arrivals' rosters and acknowledgements settle
+  const before = net.sent.up;
+  const arrivals: number[] = [];
+  const receive = net.room.receive.bind(net.room);
+  net.room.receive = (data, from, now) => {
+    arrivals.push(now);
+    receive(data, from, now);
+  };
+  net.run(() => false, 60_000);
+  // 300 members: the server asks for a ping every 4.5 s (4,000 a minute; a third of the round
+  // trips fail at this loss, and are tried again), not every 2 s (9,000 before any retry).
+  const pings = net.sent.up - before;
+  ok(pings > 4000 && pings < 7000, `${pings} datagrams to the server in an idle minute`);
+  // The pings come together, in the server's slot every 4.5 s (the rest are retries after loss).
+  const inSlot = arrivals.filter((at) => at % 4500 < 50).length;
+  ok(
+    inSlot > 0.6 * arrivals.length,
+    `${inSlot} of ${arrivals.length} in the first 50 ms of a slot`,
+  );
+  equal(net.room.members.length, 300, "nobody was removed for pinging rarely");
+  ok(net.clients.every((c) => c.session.state === "connected"), "nobody thought the server gone");
+  equal(count(first, "reconnecting"), 0, "the first to come, welcomed at 2 s, was retuned by pong");
+});

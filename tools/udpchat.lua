@@ -21,7 +21,7 @@ local FIELD_NAMES = {
   "udpchat", "type", "token", "n", "seq", "sack", "session", "cookie", "salt", "proof", "pad",
   "nick", "nicks", "from", "to", "text", "id", "more", "time", "t", "reason", "action",
   "minutes", "rate", "burst", "members", "roster", "history", "back", "code", "message",
-  "room", "epoch", "last", "heartbeat", "timeout", "topic", "box", "nonce", "name", "port",
+  "room", "epoch", "last", "heartbeat", "next", "timeout", "topic", "box", "nonce", "name", "port",
 }
 
 local fields = {}
