@@ -296,6 +296,8 @@ for (const r of ackedResults) {
 }
 
 // --- 1,000 members: join storm, idle cost, start-up -----------------------------------------
+const SETTLE_S = 30;
+const IDLE_S = 20;
 const stormResult = ONLY.has("storm") ? await joinStorm() : undefined;
 
 async function joinStorm() {
@@ -309,9 +311,10 @@ async function joinStorm() {
   const stormJoined = thousand.joined;
   const stormRestarted = thousand.restarted;
   const stormPeak = (await memoryMb(storm.child.pid)).peak;
-  const IDLE_S = 10;
-  // Idle means settled: retransmissions and acknowledgements of the storm are over.
-  await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
+  // Idle means settled: the storm's retransmissions and acknowledgements are over, sessions that
+  // clients gave up have timed out (30 s), and every member has pinged once since the last arrival
+  // and so been given the room's ping slot (5 s, then one interval: 15 s for 1,000).
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000));
   const idleCpuBefore = await cpuMs(storm.child.pid);
   await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
   const idleCpu = (await cpuMs(storm.child.pid) - idleCpuBefore) / (IDLE_S * 10); // % of a core
@@ -386,7 +389,7 @@ if (stormResult) {
     } in ${(stormMs / 1000).toFixed(1)} s${gaveUp}, using ${
       (stormCpu / 1000).toFixed(1)
     } s of the server's CPU (the members' 4 processes share the ${navigator.hardwareConcurrency} cores with it), peak RSS ` +
-      `${stormPeak.toFixed(0)} MB; then idle (from 10 s after): ${
+      `${stormPeak.toFixed(0)} MB; then idle (${IDLE_S} s, from ${SETTLE_S} s after): ${
         idleCpu.toFixed(1)
       }% of a core and ${idleRss.toFixed(0)} MB RSS. ` +
       `Start-up to "listening": ${Math.round(startup)} ms.`,

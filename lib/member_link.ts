@@ -181,10 +181,11 @@ export class MemberLink implements Channel {
    *
    * @param t The time the ping carried.
    * @param heartbeat The idle ping interval asked of the member now, in ms.
-   * @param next How long until the next ping slot, in ms.
+   * @param next How long until the next ping slot, in ms, if there is one.
    */
-  pong(t: number, heartbeat: number, next: number): void {
-    this.#send(this.#to, this.#envelope.wrap({ type: "pong", t, heartbeat, next }));
+  pong(t: number, heartbeat: number, next: number | undefined): void {
+    const slot = next === undefined ? {} : { next };
+    this.#send(this.#to, this.#envelope.wrap({ type: "pong", t, heartbeat, ...slot }));
   }
 
   /**

@@ -148,6 +148,8 @@ export class Room implements Machine<RoomLogEntry> {
   readonly #feed: RoomFeed;
   readonly #door: Door;
   readonly #members = new Membership();
+  /** When the last member arrived, in ms. */
+  #lastArrival = -Infinity;
   /** Final acks of members that left, repeated if a leave's ack was lost. */
   readonly #departed = new BoundedMap<string, { token: string; ack: Uint8Array; until: number }>(
     1024,
@@ -390,8 +392,14 @@ export class Room implements Machine<RoomLogEntry> {
     if (frame.type === "ping") {
       // Every member is asked to ping in the same slot: a burst costs the server one wake-up where
       // pings spread over the interval each cost one (1,000 idle members: ~6× the CPU, measured).
+      // Not while a class is arriving: a slot would add every member's ping to the joins' burst.
       const heartbeat = this.#heartbeatNow();
-      return link.pong(frame.t, heartbeat, Math.ceil(heartbeat - now % heartbeat));
+      const settled = now - this.#lastArrival >= SETTLED_AFTER;
+      return link.pong(
+        frame.t,
+        heartbeat,
+        settled ? Math.ceil(heartbeat - now % heartbeat) : undefined,
+      );
     }
     if (frame.type === "ack") {
       this.stats.acksReceived++;
@@ -568,6 +576,7 @@ export class Room implements Machine<RoomLogEntry> {
     const join = { type: "join", nick, time: now, ...(back ? { back } : {}) } as const;
     const admitted = this.#feed.offer(join, now, key, () => {
       this.#members.add(member);
+      this.#lastArrival = now;
       this.#welcome(member);
       this.#replay(link, last, Infinity, now);
     });
@@ -679,3 +688,6 @@ function datagramBudget(rate: number): RateLimiter {
 
 /** For this long after a server starts, a join naming another epoch is a member coming back, in ms. */
 const RESTART_GRACE = 60_000;
+
+/** Members are given a ping slot once nobody has arrived for this long, in ms. */
+const SETTLED_AFTER = 5_000;

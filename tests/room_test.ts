@@ -749,16 +749,21 @@ Deno.test("Room never relays a message the transcript did not take, even when th
   equal(events(drain(room), 2).find((e) => e.type === "msg")?.seq, 3, "numbering has no gap");
 });
 
-Deno.test("Room asks a large room for rarer pings, all in one slot", () => {
+Deno.test("Room asks a large room for rarer pings, all in one slot once arrivals settle", () => {
   const room = new Room({ maxMembers: 1000, maxPerIp: 0 });
   join(room, "alice", 1, 0);
   send(room, 1, { type: "ping", t: 7 }, 10);
-  deepEqual(pongs(drain(room).get(1)), [{ t: 7, heartbeat: 2000, next: 1990 }]);
-  for (let i = 2; i <= 200; i++) join(room, `m${i}`, i, 20);
+  deepEqual(pongs(drain(room).get(1)), [{ t: 7, heartbeat: 2000, next: undefined }], "arriving");
+  send(room, 1, { type: "ping", t: 8 }, 6010);
+  // The slots are the multiples of the interval on the server's clock.
+  deepEqual(pongs(drain(room).get(1)), [{ t: 8, heartbeat: 2000, next: 1990 }]);
+  for (let i = 2; i <= 200; i++) join(room, `m${i}`, i, 6020);
   drain(room);
-  send(room, 1, { type: "ping", t: 8 }, 30);
-  // 200 members: every 3 s, all in the slot that starts at 3,000 ms by the server's clock.
-  deepEqual(pongs(drain(room).get(1)), [{ t: 8, heartbeat: 3000, next: 2970 }]);
+  send(room, 1, { type: "ping", t: 9 }, 6030);
+  deepEqual(pongs(drain(room).get(1)), [{ t: 9, heartbeat: 3000, next: undefined }], "a class");
+  send(room, 1, { type: "ping", t: 10 }, 11_030);
+  // 200 members: every 3 s, all in the slot that starts at 12,000 ms.
+  deepEqual(pongs(drain(room).get(1)), [{ t: 10, heartbeat: 3000, next: 970 }]);
 });
 
 const pongs = (frames: Array<Json | string> | undefined) =>
