@@ -9,6 +9,7 @@ import { DEFAULT_PORT, EXIT, UsageError, VERSION } from "./lib/cli.ts";
 import { Beacon, DISCOVERY_GROUP, DISCOVERY_PORT } from "./lib/discovery.ts";
 import { describeLogEntry, describeStats } from "./lib/format.ts";
 import { LogWriter } from "./lib/io/log_writer.ts";
+import { startMemoryTrim } from "./lib/io/memory_trim.ts";
 import { Impairment } from "./lib/impairment.ts";
 import { ClassroomWeb } from "./lib/io/http.ts";
 import { Projector } from "./lib/projector.ts";
@@ -134,6 +135,8 @@ async function main(args: string[]): Promise<number> {
     projector?.record(entries);
   });
   const sendPath = config.batchSend ? endpoint.sendInBatches() : "one system call per datagram";
+  // After a burst the C library keeps what it freed; an idle server gives it back.
+  const memoryTrim = startMemoryTrim();
   if (notes) {
     const color = !Deno.noColor && Deno.stdout.isTerminal();
     endpoint.traceTo(notes, (record) => logWriter.unstamped(traceLine(record, color)));
@@ -202,6 +205,7 @@ async function main(args: string[]): Promise<number> {
     endpoint.close();
     discovery?.close();
     web?.close();
+    if (typeof memoryTrim !== "string") memoryTrim.stop();
   };
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
