@@ -54,6 +54,26 @@ export function roomHeartbeat(members: number, interval: number, timeout: number
 }
 
 /**
+ * How long until a server's next ping slot: the slots are the multiples of
+ * the interval on its clock, so members told this ping together.
+ *
+ * @example Usage
+ * ```ts
+ * import { untilSlot } from "./heartbeat.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * equal(untilSlot(11_030, 3000), 970);
+ * ```
+ *
+ * @param now The server's time, in ms.
+ * @param interval The idle ping interval, in ms.
+ * @returns The wait, in whole ms (1 to `interval`).
+ */
+export function untilSlot(now: number, interval: number): number {
+  return Math.ceil(interval - now % interval);
+}
+
+/**
  * The client's side of liveness.
  *
  * @example Usage

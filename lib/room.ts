@@ -44,7 +44,7 @@ import { Door } from "./door.ts";
 import { type ClientFrame, completesRequest, type LeaveReason, type RoomEvent } from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
 import { roomSecret } from "./handshake.ts";
-import { roomHeartbeat } from "./heartbeat.ts";
+import { roomHeartbeat, untilSlot } from "./heartbeat.ts";
 import { LEGACY_HELP, LegacyPeer, parseLegacyLine } from "./legacy.ts";
 import { type Machine, Output } from "./machine.ts";
 import { MemberLink } from "./member_link.ts";
@@ -389,18 +389,7 @@ export class Room implements Machine<RoomLogEntry> {
       return;
     }
     member!.lastHeard = now;
-    if (frame.type === "ping") {
-      // Every member is asked to ping in the same slot: a burst costs the server one wake-up where
-      // pings spread over the interval each cost one (1,000 idle members: ~6× the CPU, measured).
-      // Not while a class is arriving: a slot would add every member's ping to the joins' burst.
-      const heartbeat = this.#heartbeatNow();
-      const settled = now - this.#lastArrival >= SETTLED_AFTER;
-      return link.pong(
-        frame.t,
-        heartbeat,
-        settled ? Math.ceil(heartbeat - now % heartbeat) : undefined,
-      );
-    }
+    if (frame.type === "ping") return this.#pong(link, frame.t, now);
     if (frame.type === "ack") {
       this.stats.acksReceived++;
       if (!link.ack(frame.n, frame.sack ?? [], now)) this.stats.forgedAck++;
@@ -593,6 +582,19 @@ export class Room implements Machine<RoomLogEntry> {
       burst: roomBurst(this.#rate),
       ...(this.#moderation.topic ? { topic: this.#moderation.topic } : {}),
     });
+  }
+
+  /**
+   * Answers a ping with the interval for the room's size and the next ping
+   * slot: a burst of pings costs the server one wake-up where pings spread
+   * over the interval cost one each (1,000 idle members: ~6× the CPU,
+   * measured). No slot while a class arrives: it would add every member's
+   * ping to the joins' burst.
+   */
+  #pong(link: MemberLink, t: number, now: number): void {
+    const heartbeat = this.#heartbeatNow();
+    const settled = now - this.#lastArrival >= SETTLED_AFTER;
+    link.pong(t, heartbeat, settled ? untilSlot(now, heartbeat) : undefined);
   }
 
   /** The idle ping interval for the room's size now: rarer pings in a large room. */

@@ -2,13 +2,16 @@
  * Gives the memory the C library holds free back to the system, now and then
  * (glibc's `malloc_trim`). After a burst — a class of 1,000 joining at once —
  * glibc keeps what was freed for later, and an idle server would stay near
- * its peak: 104–107 MB an idle minute after such a storm here, 78 MB with
- * this. Linux with `--allow-ffi` only, as the fast send path.
+ * its peak: 104–107 MB an idle minute after such a storm here, 76–83 MB
+ * with this. Linux with `--allow-ffi` only, as the fast send path.
  *
  * @module
  */
 
-/** How often the free memory is given back, in ms: a call takes ~0.25 ms with nothing to give back, ~4 ms for 40 MB. */
+/**
+ * How often the free memory is given back, in ms: a call takes ~0.25 ms
+ * with nothing to give back, ~4 ms for 40 MB.
+ */
 export const TRIM_EVERY = 10_000;
 
 const SYMBOLS = { malloc_trim: { parameters: ["usize"], result: "i32" } } as const;
