@@ -184,8 +184,8 @@ export class MemberLink implements Channel {
    * @param next How long until the next ping slot, in ms, if there is one.
    */
   pong(t: number, heartbeat: number, next: number | undefined): void {
-    const slot = next === undefined ? {} : { next };
-    this.#send(this.#to, this.#envelope.wrap({ type: "pong", t, heartbeat, ...slot }));
+    // An undefined `next` is left out of the JSON.
+    this.#send(this.#to, this.#envelope.wrap({ type: "pong", t, heartbeat, next }));
   }
 
   /**

@@ -96,7 +96,7 @@ export interface TraceRecord {
 const QUOTE = 24;
 
 /** Fields worth a glance, in the order shown; the rest are left out. */
-const SHOWN = ["n", "seq", "nick", "from", "to", "id", "t", "code"] as const;
+const SHOWN = ["n", "seq", "nick", "from", "to", "id", "t", "next", "code"] as const;
 
 /**
  * Says at a glance what a datagram is, from its bytes alone: the frame type

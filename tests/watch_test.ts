@@ -102,3 +102,10 @@ Deno.test("the trace says what a sealed frame holds, which only the two ends can
   equal(client.check(frame, decode)?.type, "ping");
   equal(notes.takeIncoming(), "sealed: ping t=5");
 });
+
+Deno.test("trace: a pong shows when the server wants the next ping", () => {
+  const pong = new TextEncoder().encode(
+    '{"udpchat":2,"type":"pong","token":"k","t":5,"heartbeat":2000,"next":1998}',
+  );
+  equal(summarize(pong), "pong t=5 next=1998");
+});
