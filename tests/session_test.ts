@@ -1,4 +1,5 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
+import { Heartbeat } from "../lib/heartbeat.ts";
 import { Room } from "../lib/room.ts";
 import { fullableDisk, type SimClient, SimNet, transcript } from "./sim.ts";
 
@@ -421,4 +422,17 @@ Deno.test("Session in a large room pings as rarely as the server asks, all in on
   equal(net.room.members.length, 300, "nobody was removed for pinging rarely");
   ok(net.clients.every((c) => c.session.state === "connected"), "nobody thought the server gone");
   equal(count(first, "reconnecting"), 0, "the first to come, welcomed at 2 s, was retuned by pong");
+});
+
+Deno.test("Heartbeat: a server asking for a ping at once, or an interval of 0, gets one per 100 ms at most", () => {
+  const heartbeat = new Heartbeat(8000);
+  heartbeat.welcome(2000, 30_000, 0);
+  heartbeat.sent(1000);
+  heartbeat.heard(1001);
+  heartbeat.pong(1000, 1001, { interval: 0, next: 0 });
+  equal(heartbeat.nextPing(), 1100);
+  heartbeat.sent(1100);
+  heartbeat.heard(1101);
+  heartbeat.pong(1100, 1101, { interval: 0, next: 0 });
+  equal(heartbeat.nextPing(), 1200);
 });
