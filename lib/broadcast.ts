@@ -74,6 +74,11 @@ export interface Channel {
   relay(broadcast: Broadcast, now: number): boolean;
   /** Answers a request of this member's that failed; a no-op where there is no way to say it. */
   reply(code: ErrorCode, message: string, now: number, id?: string): void;
+  /**
+   * Sends what this turn (one datagram received, or one tick) queued for the
+   * member, packed into as few datagrams as fit.
+   */
+  endTurn(): void;
   /** Tells the member the server is closing. */
   closing(): void;
   /**

@@ -24,6 +24,8 @@ export const PASSWORD_ITERATIONS = 200_000;
 const IV_BYTES = 12;
 /** Bytes of a GCM authentication tag. */
 const TAG_BYTES = 16;
+/** Bytes {@linkcode seal} adds to what it seals: the nonce and the tag. */
+export const SEAL_OVERHEAD: number = IV_BYTES + TAG_BYTES;
 
 /**
  * Encodes bytes as base64url without padding (URL- and JSON-safe).

@@ -9,10 +9,13 @@
  */
 
 import {
+  type BundleFrame,
   type ClientDatagram,
+  type ClientRequest,
   type DiscoveryFrame,
   MAX_DATAGRAM,
   type RoomEvent,
+  type ServerEvent,
   type ServerFrame,
   VERSION,
 } from "./frame.ts";
@@ -79,6 +82,65 @@ export function decodeServerFrame(data: Uint8Array): ServerFrame {
     n: readField(object, "n", "count") as number,
     token: readField(object, "token", "string") as string,
   };
+}
+
+/** The client frame types that travel on its stream, and so may be bundled. */
+const REQUEST_TYPES: ReadonlySet<string> = new Set(
+  Object.entries(CLIENT_FRAMES).filter(([type, shape]) => "n" in shape && type !== "ack")
+    .map(([type]) => type),
+);
+
+/**
+ * Unpacks the requests a client bundled into one datagram. Each entry is
+ * checked as the frame it would be alone, with the bundle's token; one bad
+ * entry refuses the whole bundle, so a bundle is handled all or not at all.
+ *
+ * @param bundle A bundle whose token was checked.
+ * @returns Its requests, in order.
+ * @throws {FrameError} With code `bad-frame` if an entry is not a stream request.
+ *
+ * @example Usage
+ * ```ts
+ * import { bundledRequests } from "./decode.ts";
+ * import { deepEqual } from "node:assert/strict";
+ *
+ * const frames = [{ n: 4, type: "msg", text: "hi" }, { n: 5, type: "who" }];
+ * deepEqual(bundledRequests({ type: "bundle", token: "k", frames }).map((r) => r.n), [4, 5]);
+ * ```
+ */
+export function bundledRequests(bundle: BundleFrame): ClientRequest[] {
+  return bundle.frames.map((entry) => {
+    if (typeof entry.type !== "string" || !REQUEST_TYPES.has(entry.type)) {
+      throw new FrameError("bad-frame", "A bundle may hold only stream frames");
+    }
+    return validateFrame(CLIENT_FRAMES, { ...entry, token: bundle.token }) as ClientRequest;
+  });
+}
+
+/**
+ * Unpacks the stream events the server bundled into one datagram, each
+ * checked as the frame it would be alone; one bad entry refuses the bundle.
+ *
+ * @param bundle A bundle whose token was checked.
+ * @returns Its events with their stream numbers, in order.
+ * @throws {FrameError} With code `bad-frame` if an entry is not a stream event.
+ *
+ * @example Usage
+ * ```ts
+ * import { bundledEvents } from "./decode.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const frames = [{ n: 9, type: "error", code: "muted", message: "You are muted" }];
+ * equal(bundledEvents({ frames })[0].n, 9);
+ * ```
+ */
+export function bundledEvents(
+  bundle: Pick<BundleFrame, "frames">,
+): Array<ServerEvent & { n: number }> {
+  return bundle.frames.map((entry) => ({
+    ...validateFrame(STREAM_EVENTS, entry),
+    n: readField(entry, "n", "count") as number,
+  }));
 }
 
 /**

@@ -12,8 +12,23 @@
  * @module
  */
 
-import { base64url, fromBase64url, open, sameSecret, seal, sealedCounter } from "./crypto.ts";
-import { type ClientFrame, type DistributiveOmit, encodeFrame, type ServerFrame } from "./frame.ts";
+import {
+  base64url,
+  fromBase64url,
+  open,
+  sameSecret,
+  seal,
+  SEAL_OVERHEAD,
+  sealedCounter,
+} from "./crypto.ts";
+import {
+  type ClientFrame,
+  type DistributiveOmit,
+  encodeFrame,
+  MAX_DATAGRAM,
+  type ServerFrame,
+  VERSION,
+} from "./frame.ts";
 import { summarize, type TraceNotes } from "./trace.ts";
 
 /** A frame that carries a session token. */
@@ -51,6 +66,12 @@ export class Envelope<F extends Tokened> {
   readonly #keys: EnvelopeKeys | undefined;
   /** With `--trace`: what each sealed frame holds, which only the two ends can see. */
   readonly #notes: TraceNotes | undefined;
+  /** `{"udpchat":2,"token":"…",`: what a stream frame alone starts with, before its entry's fields. */
+  readonly #single: Uint8Array;
+  /** `{"udpchat":2,"type":"bundle","token":"…","frames":[`: what a bundle starts with. */
+  readonly #bundle: Uint8Array;
+  /** The most bytes of entries, commas included, that one bundle carries. */
+  readonly capacity: number;
   #sent = 0;
   #newest = 0;
   #seen = new Set<number>();
@@ -66,6 +87,17 @@ export class Envelope<F extends Tokened> {
     this.token = token;
     this.#keys = keys;
     this.#notes = notes;
+    const quoted = JSON.stringify(token);
+    this.#single = utf8.encode(`{"udpchat":${VERSION},"token":${quoted},`);
+    this.#bundle = utf8.encode(
+      `{"udpchat":${VERSION},"type":"bundle","token":${quoted},"frames":[`,
+    );
+    // Sealing turns the frame into base64url (4 characters per 3 bytes) inside a `sealed` frame.
+    const sealedFrame = encodeFrame({ type: "sealed", token, box: "" }).length;
+    const plain = keys === undefined
+      ? MAX_DATAGRAM
+      : Math.floor((MAX_DATAGRAM - sealedFrame) * 3 / 4) - SEAL_OVERHEAD;
+    this.capacity = plain - this.#bundle.length - "]}".length;
   }
 
   /** Whether frames are sealed (the room has a password). */
@@ -81,6 +113,54 @@ export class Envelope<F extends Tokened> {
    */
   wrap(frame: DistributiveOmit<F, "token">): Uint8Array {
     return this.seal(encodeFrame({ ...frame, token: this.token } as F));
+  }
+
+  /**
+   * The datagram carrying consecutive stream frames: one alone as a frame of
+   * its own, several as a `bundle` (QUIC's packing of frames into one
+   * packet: one datagram, one token check and one acknowledgement for all),
+   * sealed if the room has a password.
+   *
+   * @param entries Stream frames without `udpchat` and `token`, each starting `{"n":`; their
+   *   sizes and commas must fit {@linkcode Envelope.capacity} when there are several.
+   * @returns The datagram to send.
+   *
+   * @example Usage
+   * ```ts
+   * import { Envelope } from "./envelope.ts";
+   * import { equal } from "node:assert/strict";
+   *
+   * const envelope = new Envelope("k3j9x2abc");
+   * const entry = (n: number) => new TextEncoder().encode(`{"n":${n},"type":"who"}`);
+   * const text = (data: Uint8Array) => new TextDecoder().decode(data);
+   * equal(text(envelope.frames([entry(4)])), '{"udpchat":2,"token":"k3j9x2abc","n":4,"type":"who"}');
+   * equal(
+   *   text(envelope.frames([entry(4), entry(5)])),
+   *   '{"udpchat":2,"type":"bundle","token":"k3j9x2abc","frames":[{"n":4,"type":"who"},{"n":5,"type":"who"}]}',
+   * );
+   * ```
+   */
+  frames(entries: readonly Uint8Array[]): Uint8Array {
+    if (entries.length === 1) {
+      const entry = entries[0];
+      const out = new Uint8Array(this.#single.length + entry.length - 1);
+      out.set(this.#single);
+      out.set(entry.subarray(1), this.#single.length);
+      return this.seal(out);
+    }
+    let size = this.#bundle.length + entries.length + 1; // commas, then "]}"
+    for (const entry of entries) size += entry.length;
+    const out = new Uint8Array(size);
+    out.set(this.#bundle);
+    let at = this.#bundle.length;
+    for (const [i, entry] of entries.entries()) {
+      if (i > 0) out[at++] = 0x2c; // ,
+      out.set(entry, at);
+      at += entry.length;
+    }
+    out[at++] = 0x5d; // ]
+    out[at] = 0x7d; // }
+    return this.seal(out);
   }
 
   /**
@@ -136,3 +216,5 @@ export class Envelope<F extends Tokened> {
     return true;
   }
 }
+
+const utf8 = new TextEncoder();

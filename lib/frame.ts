@@ -34,7 +34,13 @@ export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omi
 export type ClientFrame = FramesOf<typeof CLIENT_FRAMES>;
 
 /** A client frame that travels on the client's reliable stream, numbered `n`. */
-export type ClientRequest = Exclude<ClientFrame, { type: "join" | "ack" | "ping" | "sealed" }>;
+export type ClientRequest = Exclude<
+  ClientFrame,
+  { type: "join" | "ack" | "ping" | "sealed" | "bundle" }
+>;
+
+/** Several consecutive stream frames in one datagram (see `Envelope.frames` (envelope.ts)). */
+export type BundleFrame = FrameOf<typeof CLIENT_FRAMES, "bundle">;
 
 /** An acknowledgement: everything up to `n` arrived, and so did each number in `sack`. */
 export type AckFrame = FrameOf<typeof CLIENT_FRAMES, "ack">;
@@ -189,14 +195,13 @@ export class EncodedEvent {
   }
 
   /**
-   * The datagram carrying this event as number `n` of a member's stream.
+   * This event as number `n` of a member's stream, for `Envelope.frames` (envelope.ts).
    *
    * @param n The stream number.
-   * @param token The member's session token (base64url: no escaping needed).
-   * @returns `{"udpchat":2,"token":"…","n":N,` followed by the shared body.
+   * @returns `{"n":N,` followed by the shared body.
    */
-  datagram(n: number, token: string): Uint8Array {
-    const header = `{"udpchat":${VERSION},"token":"${token}","n":${n},`;
+  entry(n: number): Uint8Array {
+    const header = `{"n":${n},`;
     const out = new Uint8Array(header.length + this.#body.length);
     for (let i = 0; i < header.length; i++) out[i] = header.charCodeAt(i);
     out.set(this.#body, header.length);

@@ -230,6 +230,10 @@ export class LegacyPeer implements Channel {
     this.tell(message); // a refused /nick: the reason, as a plain line
   }
 
+  endTurn(): void {
+    // Lines go out as they come: a plain-text member has no stream to pack.
+  }
+
   closing(): void {
     this.tell("server closing");
   }

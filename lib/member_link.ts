@@ -54,20 +54,22 @@ export interface MemberLinkOptions {
  * @example Usage
  * ```ts
  * import { Broadcast } from "./broadcast.ts";
+ * import { Envelope } from "./envelope.ts";
  * import { MemberLink } from "./member_link.ts";
+ * import { TokenBucket } from "./rate_limit.ts";
  * import { equal } from "node:assert/strict";
  *
- * import { Envelope } from "./envelope.ts";
- *
  * const sent: Uint8Array[] = [];
- * import { TokenBucket } from "./rate_limit.ts";
- *
  * const envelope = new Envelope("t0k3n");
  * const allowance = new TokenBucket(5, 20, 0);
  * const options = { timeout: 30_000, maxBacklog: 100, stream: {}, envelope, allowance, since: 0 };
  * const link = new MemberLink("s1", { hostname: "10.0.0.2", port: 5000 }, (_, d) => sent.push(d), options);
  * link.relay(new Broadcast({ type: "join", seq: 1, nick: "bob", time: 0 }), 0);
- * equal(JSON.parse(new TextDecoder().decode(sent[0])).n, 1);
+ * link.relay(new Broadcast({ type: "join", seq: 2, nick: "cy", time: 0 }), 0);
+ * link.endTurn(); // the turn's events go out together
+ * const frame = JSON.parse(new TextDecoder().decode(sent[0]));
+ * equal(frame.type, "bundle");
+ * equal(frame.frames.length, 2);
  * ```
  */
 export class MemberLink implements Channel {
@@ -110,7 +112,9 @@ export class MemberLink implements Channel {
     const envelope = this.#envelope = options.envelope;
     const counters = [this.#counters, ...[options.stream.counters ?? []].flat()];
     this.#streams = new StreamPair({ ...options.stream, counters }, {
-      payload: (n, event) => envelope.seal(event.datagram(n, envelope.token)),
+      entry: (n, event) => event.entry(n),
+      frames: (entries) => envelope.frames(entries),
+      capacity: envelope.capacity,
       ack: (ack) => envelope.wrap({ type: "ack", ...ack }),
     }, (data) => send(to, data));
     this.timers = this.#streams.timers;
@@ -122,13 +126,16 @@ export class MemberLink implements Channel {
   }
 
   /** The member's requests: take parts off its stream, join long ones, acknowledge. */
-  get requests(): Pick<StreamPair<EncodedEvent, ClientRequest>, "receive" | "assemble" | "holds"> {
+  get requests(): Pick<
+    StreamPair<EncodedEvent, ClientRequest>,
+    "receive" | "assemble" | "holds" | "sendAck"
+  > {
     return this.#streams;
   }
 
   relay(broadcast: Broadcast, now: number): boolean {
     for (const part of broadcast.parts) this.#streams.push(part);
-    this.#streams.flush(now);
+    this.#streams.flushLater(now);
     // Too far behind means not acknowledging for a while, not merely slow: a reader that keeps
     // up at its own pace stays, whoever causes the traffic. A hard cap bounds memory all the same.
     const backlog = this.#streams.unacked;
@@ -144,18 +151,24 @@ export class MemberLink implements Channel {
    */
   queue(event: ServerEvent, now: number): void {
     for (const part of splitPayload(event)) this.#streams.push(new EncodedEvent(part));
-    this.#streams.flush(now);
+    this.#streams.flushLater(now);
   }
 
   reply(code: ErrorCode, message: string, now: number, id?: string): void {
     this.queue({ type: "error", code, message, ...(id === undefined ? {} : { id }) }, now);
   }
 
+  endTurn(): void {
+    this.#streams.flushPending();
+  }
+
   closing(): void {
+    this.#streams.flushPending();
     this.#send(this.#to, this.#envelope.wrap({ type: "closing" }));
   }
 
   removed(action: "kick" | "ban", text?: string, minutes?: number): Uint8Array {
+    this.#streams.flushPending();
     const frame = this.#envelope.wrap({
       type: "removed",
       action,
@@ -236,6 +249,6 @@ export class MemberLink implements Channel {
    */
   carryOver(events: readonly EncodedEvent[], now: number): void {
     for (const event of events) this.#streams.push(event);
-    this.#streams.flush(now);
+    this.#streams.flushLater(now);
   }
 }

@@ -38,10 +38,16 @@
 import { type Address, addressKey, type Transmit } from "./address.ts";
 import { base64url, sameSecret, secureRandom } from "./crypto.ts";
 import { fireDue, nextDeadline } from "./deadlines.ts";
-import { decodeClientDatagram } from "./decode.ts";
+import { bundledRequests, decodeClientDatagram } from "./decode.ts";
 import { BoundedMap } from "./bounded_map.ts";
 import { Door } from "./door.ts";
-import { type ClientFrame, completesRequest, type LeaveReason, type RoomEvent } from "./frame.ts";
+import {
+  type ClientFrame,
+  type ClientRequest,
+  completesRequest,
+  type LeaveReason,
+  type RoomEvent,
+} from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
 import { roomSecret } from "./handshake.ts";
 import { roomHeartbeat, untilSlot } from "./heartbeat.ts";
@@ -113,6 +119,13 @@ export interface RoomOptions {
 }
 
 /**
+ * Requests a member may make at once beyond the burst `welcome` announces. A client that paces
+ * itself exactly has its bucket start when it sends, the server's when the first request arrives:
+ * when a later request has a shorter trip than the first, it would arrive a moment early.
+ */
+const JITTER_SLACK = 1;
+
+/**
  * The server's state machine.
  *
  * @example Usage
@@ -163,6 +176,8 @@ export class Room implements Machine<RoomLogEntry> {
    */
   readonly #deadlines = new MinHeap<Member>();
   readonly #dirty = new Set<Member>();
+  /** Members whose frames queued this turn go out, packed, when it ends ({@linkcode Room.poll}). */
+  readonly #turn = new Set<Member>();
   /** What members ask of the room once they are in. */
   readonly #requests: Requests;
   /** The teacher's actions on this room: what the server's console calls. */
@@ -235,7 +250,7 @@ export class Room implements Machine<RoomLogEntry> {
     this.#rate = rate;
     this.#budget = datagramBudget(rate);
     // What the feed and the requests tell the room: a member's timers may have moved; a log line.
-    const touched = (member: Member) => this.#dirty.add(member);
+    const touched = (member: Member) => this.#touch(member);
     const report = (entry: RoomLogEntry) => this.#output.report(entry);
     this.#feed = new RoomFeed(history, journal, {
       members: () => this.#members.all(),
@@ -325,7 +340,8 @@ export class Room implements Machine<RoomLogEntry> {
     this.#rate = rate;
     this.#budget = datagramBudget(rate);
     for (const member of this.#members.all()) {
-      member.channel.allowance.set(rate, roomBurst(rate), now);
+      const slack = member.channel instanceof MemberLink ? JITTER_SLACK : 0;
+      member.channel.allowance.set(rate, roomBurst(rate) + slack, now);
     }
   }
 
@@ -346,7 +362,13 @@ export class Room implements Machine<RoomLogEntry> {
     const key = addressKey(from);
     this.#receive(data, from, key, now);
     const member = this.#members.at(key);
-    if (member) this.#dirty.add(member);
+    if (member) this.#touch(member);
+  }
+
+  /** Notes that a member's timers may have moved and that it may have frames queued this turn. */
+  #touch(member: Member): void {
+    this.#dirty.add(member);
+    this.#turn.add(member);
   }
 
   #receive(data: Uint8Array, from: Address, key: string, now: number): void {
@@ -395,18 +417,42 @@ export class Room implements Machine<RoomLogEntry> {
       if (!link.ack(frame.n, frame.sack ?? [], now)) this.stats.forgedAck++;
       return;
     }
+    if (frame.type !== "bundle") return this.#request(member!, link, frame, now);
+    let requests;
+    try {
+      requests = bundledRequests(frame);
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      this.stats.badFrame++;
+      return;
+    }
+    for (const [i, request] of requests.entries()) {
+      if (!this.#members.has(member!)) break; // it left
+      this.#request(member!, link, request, now, i === requests.length - 1);
+    }
+  }
+
+  /** Takes one request off a member's stream, in order, and handles what it completes. */
+  #request(
+    member: Member,
+    link: MemberLink,
+    frame: ClientRequest,
+    now: number,
+    acknowledge = true,
+  ): void {
     // Over its rate, a request is not taken (nor acknowledged): the client paces itself, and one
     // that does not only makes itself send again. The parts of a long message count once.
     if (!link.requests.holds(frame.n) && completesRequest(frame) && !link.allowance.take(now)) {
       this.stats.rateLimited++;
       this.#notes?.incoming(`rate-limited n=${frame.n}: not taken`);
+      if (acknowledge) link.requests.sendAck(now);
       return;
     }
-    const ready = link.requests.receive(frame.n, frame, now);
+    const ready = link.requests.receive(frame.n, frame, now, acknowledge);
     if (ready === undefined) this.stats.tooFarAhead++;
     for (const part of ready ?? []) {
-      if (!this.#members.has(member!)) break; // it left
-      this.#requests.fromStream(member!, link, part, now);
+      if (!this.#members.has(member)) break; // it left
+      this.#requests.fromStream(member, link, part, now);
     }
   }
 
@@ -425,7 +471,7 @@ export class Room implements Machine<RoomLogEntry> {
     }
     for (const member of due) {
       if (!this.#members.has(member)) continue;
-      this.#dirty.add(member);
+      this.#touch(member);
       if (now > member.lastHeard + member.channel.timeout) {
         this.#remove(member, "timeout", now);
       } else {
@@ -458,6 +504,8 @@ export class Room implements Machine<RoomLogEntry> {
    * @returns Datagrams to send, in order, and log entries.
    */
   poll(): { transmits: Transmit[]; events: RoomLogEntry[] } {
+    for (const member of this.#turn) if (this.#members.has(member)) member.channel.endTurn();
+    this.#turn.clear();
     return this.#output.take();
   }
 
@@ -512,7 +560,7 @@ export class Room implements Machine<RoomLogEntry> {
     // `last` counts in this room's epoch only; from another epoch, the member starts afresh.
     const last = frame.epoch === this.#epoch ? frame.last : undefined;
     const renewing = existingLink && nickKey(existing!.nick) === nickKey(proved.nick);
-    const allowance = renewing ? existingLink!.allowance : this.#allowance(now);
+    const allowance = renewing ? existingLink!.allowance : this.#allowance(now, JITTER_SLACK);
     const link = this.#door.link(session, from, allowance, now);
     if (renewing) {
       // The same client starting over (it lost its stream): keep it, renew the streams, and
@@ -602,9 +650,12 @@ export class Room implements Machine<RoomLogEntry> {
     return roomHeartbeat(this.#members.size, this.#heartbeat, this.#timeout);
   }
 
-  /** A new member's allowance: the room's rate, after a burst of four times as many. */
-  #allowance(now: number): TokenBucket {
-    return new TokenBucket(this.#rate, roomBurst(this.#rate), now);
+  /**
+   * A new member's allowance: the room's rate, after a burst of four times as many (and the
+   * slack for a client that paces itself; a plain-text member does not).
+   */
+  #allowance(now: number, slack = 0): TokenBucket {
+    return new TokenBucket(this.#rate, roomBurst(this.#rate) + slack, now);
   }
 
   /** Queues the roster, then history: all of it for a newcomer, what it missed for one coming back. */

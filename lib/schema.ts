@@ -8,7 +8,8 @@
  *
  * Field kinds: `string`; `count` (a whole number ≥ 0, below 2^53);
  * `number` (any finite number); `boolean`; `strings` and `counts` (lists of
- * at most {@linkcode MAX_LIST} of those); or a list of allowed strings, where
+ * at most {@linkcode MAX_LIST} of those); `frames` (a list of JSON objects,
+ * each checked by the decoder as the stream frame it stands for); or a list of allowed strings, where
  * an unknown value reads as the first one so later versions can add values.
  * A kind ending in `?` may be absent. Unknown fields are ignored.
  *
@@ -24,7 +25,7 @@ export const MAX_LIST = 256;
 export const MAX_ID = 64;
 
 /** The kinds a field may be (see the module documentation). */
-export type Kind = "string" | "count" | "number" | "boolean" | "strings" | "counts";
+export type Kind = "string" | "count" | "number" | "boolean" | "strings" | "counts" | "frames";
 /** How one field is written: a kind, an optional kind, or the strings it may be. */
 export type FieldSpec = Kind | `${Kind}?` | readonly string[];
 /** The fields of one frame type. */
@@ -77,6 +78,7 @@ export const CLIENT_FRAMES = {
   ack: { token: "string", n: "count", sack: "counts?" },
   ping: { token: "string", t: "number" },
   sealed: { token: "string", box: "string" },
+  bundle: { token: "string", frames: "frames" },
 } as const satisfies Table;
 
 /** The fields of a room event in which a member speaks (`msg`, `action`). */
@@ -166,6 +168,7 @@ export const SERVER_FRAMES = {
   closing: { token: "string" },
   removed: { token: "string", action: "string", text: "string?", minutes: "number?" },
   sealed: { token: "string", box: "string" },
+  bundle: { token: "string", frames: "frames" },
 } as const satisfies Table;
 
 /** Frames on the discovery port: a client's probe and a server's reply. */
@@ -196,6 +199,8 @@ export interface KindTypes {
   strings: string[];
   /** A list of whole numbers. */
   counts: number[];
+  /** A list of JSON objects: the stream frames of a bundle, checked one by one when unpacked. */
+  frames: Json[];
 }
 
 /** The TypeScript type of a field written as `S`. */
@@ -271,6 +276,14 @@ export function readField(object: Json, name: string, spec: FieldSpec): unknown 
       }
       return value;
     }
+    case "frames":
+      if (!Array.isArray(value) || value.length === 0 || value.length > MAX_LIST) {
+        throw bad(name, "a list of frames");
+      }
+      if (!value.every((v) => typeof v === "object" && v !== null && !Array.isArray(v))) {
+        throw bad(name, "a list of frames");
+      }
+      return value;
   }
 }
 

@@ -34,9 +34,10 @@
 import { type Address, isFrom, type Transmit } from "./address.ts";
 import { base64url, secureRandom } from "./crypto.ts";
 import { fireDue, nextDeadline, type Timer } from "./deadlines.ts";
-import { decodeServerFrame } from "./decode.ts";
+import { bundledEvents, decodeServerFrame } from "./decode.ts";
 import type { Envelope } from "./envelope.ts";
 import {
+  type BundleFrame,
   completesRequest,
   MAX_TEXT_BYTES,
   type ServerEvent,
@@ -56,6 +57,8 @@ import type { TraceNotes } from "./trace.ts";
 import { Roster } from "./roster.ts";
 import { type StreamCounters, streamCounters, type StreamOptions } from "./stream.ts";
 import { StreamPair } from "./stream_pair.ts";
+
+const utf8 = new TextEncoder();
 
 /** Settings of a {@linkcode Session}. */
 export interface SessionOptions {
@@ -191,9 +194,14 @@ export class Session implements Machine<SessionEvent> {
     this.#handshake = new ClientHandshake(password, randomBytes);
     this.#outbox = new Outbox(base64url(randomBytes(6)), (event) => this.#output.report(event));
     this.#notes = stream.notes;
+    const envelope = () => this.#envelope!;
     this.#streams = new StreamPair({ ...stream, counters: this.counters }, {
-      payload: (n, outgoing) => this.#envelope!.wrap({ ...outgoing.body, n } as ClientSessionFrame),
-      ack: (ack) => this.#envelope!.wrap({ type: "ack", ...ack }),
+      entry: (n, outgoing) => utf8.encode(JSON.stringify({ n, ...outgoing.body })),
+      frames: (entries) => envelope().frames(entries),
+      get capacity() {
+        return envelope().capacity;
+      },
+      ack: (ack) => envelope().wrap({ type: "ack", ...ack }),
     }, (data, now) => this.#send(data, now));
     this.#timers = this.#timerTable();
     this.#startedAt = now;
@@ -371,6 +379,7 @@ export class Session implements Machine<SessionEvent> {
       for (const part of ready ?? []) this.#deliver(part, now);
       return;
     }
+    if (checked.type === "bundle") return this.#receiveBundle(checked, now);
     switch (checked.type) {
       case "ack":
         return this.#acked(checked.n, checked.sack ?? [], now);
@@ -397,6 +406,26 @@ export class Session implements Machine<SessionEvent> {
     }
   }
 
+  /** Takes a bundle's events off the stream in order, then acknowledges them all at once. */
+  #receiveBundle(bundle: Pick<BundleFrame, "frames">, now: number): void {
+    let events;
+    try {
+      events = bundledEvents(bundle);
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      this.dropped++;
+      return;
+    }
+    for (const { n, ...event } of events) {
+      const ready = this.#streams.receive(n, event as ServerEvent, now, false);
+      for (const part of ready ?? []) {
+        this.#deliver(part, now);
+        if (this.#state === "closed") return;
+      }
+    }
+    this.#streams.sendAck(now);
+  }
+
   /**
    * Fires the timers that are due: retransmissions, heartbeats, giving up.
    *
@@ -413,6 +442,7 @@ export class Session implements Machine<SessionEvent> {
    * @returns Datagrams for the server, in order, and events.
    */
   poll(): { transmits: Transmit[]; events: SessionEvent[] } {
+    this.#streams.flushPending(); // what this turn queued, packed into as few datagrams as fit
     return this.#output.take();
   }
 
@@ -535,13 +565,13 @@ export class Session implements Machine<SessionEvent> {
       return;
     }
     this.#push(outgoing, now);
-    this.#streams.flush(now);
+    this.#streams.flushLater(now);
   }
 
   /** Sends what the allowance lets through now. */
   #release(now: number): void {
     for (const outgoing of this.#pacer.release(now)) this.#push(outgoing, now);
-    this.#streams.flush(now);
+    this.#streams.flushLater(now);
   }
 
   #push(outgoing: Outgoing, now: number): void {
@@ -655,7 +685,7 @@ export class Session implements Machine<SessionEvent> {
       this.#leaveBy = Math.max(this.#leaveBy, now + this.#leaveTimeout);
       this.#leaveWhenEchoed(now);
     }
-    this.#streams.flush(now);
+    this.#streams.flushLater(now);
   }
 
   #acked(n: number, sack: readonly number[], now: number): void {

@@ -15,8 +15,12 @@ import { type StreamCounters, type StreamOptions, StreamReceiver, StreamSender }
 
 /** How a {@linkcode StreamPair}'s owner puts its frames on the wire. */
 export interface StreamCodec<Out> {
-  /** The datagram carrying payload number `n`. */
-  payload(n: number, payload: Out): Uint8Array;
+  /** Payload number `n` as one stream frame without `udpchat` and `token`: JSON starting `{"n":`. */
+  entry(n: number, payload: Out): Uint8Array;
+  /** The datagram carrying consecutive entries: one alone, several as a bundle. */
+  frames(entries: readonly Uint8Array[]): Uint8Array;
+  /** The most bytes of entries, commas included, that one datagram carries. */
+  readonly capacity: number;
   /** The datagram acknowledging the incoming stream. */
   ack(ack: { n: number; sack: number[] }): Uint8Array;
 }
@@ -31,14 +35,18 @@ export interface StreamCodec<Out> {
  *
  * const sent: string[] = [];
  * const encode = (text: string) => new TextEncoder().encode(text);
- * const pair = new StreamPair<string, { text: string }>(
- *   {},
- *   { payload: (n, text) => encode(`${n}:${text}`), ack: ({ n }) => encode(`ack ${n}`) },
- *   (data) => sent.push(new TextDecoder().decode(data)),
- * );
+ * const pair = new StreamPair<string, { text: string }>({}, {
+ *   entry: (n, text) => encode(`${n}:${text}`),
+ *   frames: (entries) => encode(entries.map((e) => new TextDecoder().decode(e)).join(" ")),
+ *   capacity: 100,
+ *   ack: ({ n }) => encode(`ack ${n}`),
+ * }, (data) => sent.push(new TextDecoder().decode(data)));
  * pair.push("hello");
- * pair.flush(0);
- * equal(sent[0], "1:hello");
+ * pair.push("world");
+ * pair.flushLater(0);
+ * equal(sent.length, 0);
+ * pair.flushPending();
+ * equal(sent[0], "1:hello 2:world");
  * ```
  */
 export class StreamPair<Out, In extends object> {
@@ -51,6 +59,8 @@ export class StreamPair<Out, In extends object> {
   readonly #codec: StreamCodec<Out>;
   readonly #send: (data: Uint8Array, now: number) => void;
   readonly #counters: StreamCounters[];
+  /** The time of the turn whose payloads wait for {@linkcode StreamPair.flushPending}. */
+  #flushAt: number | undefined;
 
   /**
    * Opens fresh streams: both start at number 1.
@@ -72,7 +82,11 @@ export class StreamPair<Out, In extends object> {
     this.#counters = [options.counters ?? []].flat();
     this.timers = [
       { name: "ack", at: () => this.#in.ackDeadline(), fire: (now) => this.sendAck(now) },
-      { name: "retransmit", at: () => this.#out.deadline(), fire: (now) => this.flush(now) },
+      {
+        name: "retransmit",
+        at: () => this.#flushAt ?? this.#out.deadline(),
+        fire: (now) => this.flush(now),
+      },
     ];
   }
 
@@ -105,14 +119,51 @@ export class StreamPair<Out, In extends object> {
     return this.#out.push(payload);
   }
 
-  /** Sends what the outgoing stream has due: retransmissions, then new payloads. */
+  /**
+   * Sends what the outgoing stream has due, retransmissions then new
+   * payloads, packed in order into as few datagrams as fit.
+   */
   flush(now: number): void {
-    const notes = this.#options.notes;
+    this.#flushAt = undefined;
+    const codec = this.#codec;
+    let entries: Uint8Array[] = [];
+    let numbers: number[] = [];
+    let size = 0;
     for (const [n, payload] of this.#out.transmit(now)) {
-      const data = this.#codec.payload(n, payload);
-      if (notes) this.#noteSend(notes, data, n);
-      this.#send(data, now);
+      const entry = codec.entry(n, payload);
+      if (entries.length > 0 && size + 1 + entry.length > codec.capacity) {
+        this.#sendEntries(entries, numbers, now);
+        entries = [];
+        numbers = [];
+        size = 0;
+      }
+      size += (entries.length > 0 ? 1 : 0) + entry.length;
+      entries.push(entry);
+      numbers.push(n);
     }
+    if (entries.length > 0) this.#sendEntries(entries, numbers, now);
+  }
+
+  /**
+   * Sends what is queued at the end of this turn (by
+   * {@linkcode StreamPair.flushPending}) rather than now, so that payloads
+   * queued together travel together.
+   *
+   * @param now The current time in ms.
+   */
+  flushLater(now: number): void {
+    this.#flushAt ??= now;
+  }
+
+  /** Ends the turn: sends what {@linkcode StreamPair.flushLater} held. */
+  flushPending(): void {
+    if (this.#flushAt !== undefined) this.flush(this.#flushAt);
+  }
+
+  #sendEntries(entries: Uint8Array[], numbers: number[], now: number): void {
+    const data = this.#codec.frames(entries);
+    if (this.#options.notes) this.#noteSend(this.#options.notes, data, numbers);
+    this.#send(data, now);
   }
 
   /** Sends an acknowledgement of the incoming stream if one is due. */
@@ -129,11 +180,13 @@ export class StreamPair<Out, In extends object> {
    * @param n Its stream number.
    * @param part The part.
    * @param now The current time in ms.
+   * @param acknowledge Whether to acknowledge now if due; `false` for all but the last part of a
+   *   bundle, so one acknowledgement answers the bundle.
    * @returns The parts now deliverable in order, or `undefined` when `n` is too far ahead.
    */
-  receive(n: number, part: In, now: number): In[] | undefined {
+  receive(n: number, part: In, now: number, acknowledge = true): In[] | undefined {
     const ready = this.#in.receive(n, part, now);
-    this.sendAck(now);
+    if (acknowledge) this.sendAck(now);
     return ready;
   }
 
@@ -184,18 +237,24 @@ export class StreamPair<Out, In extends object> {
     return this.#out.drain();
   }
 
-  /** Says in the trace why payload `n` goes again, if it does. */
-  #noteSend(notes: TraceNotes, data: Uint8Array, n: number): void {
-    const sent = this.#out.lastSend(n);
-    if (sent === undefined || sent.tries < 2) return;
-    const why = sent.timeout === "lost"
-      ? "a later one was acknowledged"
-      : `rto ${Math.round(sent.timeout ?? 0)} ms`;
-    notes.outgoing(data, `retransmit n=${n} (${ordinal(sent.tries)}, ${why})`);
+  /** Says in the trace why payloads go again, if they do. */
+  #noteSend(notes: TraceNotes, data: Uint8Array, numbers: readonly number[]): void {
+    const again = numbers.flatMap((n) => {
+      const sent = this.#out.lastSend(n);
+      if (sent === undefined || sent.tries < 2) return [];
+      const why = sent.timeout === "lost"
+        ? "a later one was acknowledged"
+        : `rto ${Math.round(sent.timeout ?? 0)} ms`;
+      return [`n=${n} (${ordinal(sent.tries)}, ${why})`];
+    });
+    if (again.length === 0) return;
+    const bundle = numbers.length > 1 ? `bundle of ${numbers.length}, ` : "";
+    notes.outgoing(data, `${bundle}retransmit ${again.join(", ")}`);
   }
 
   /** Starts both streams afresh at number 1, for a new connection; drain first to keep anything. */
   renew(): void {
+    this.#flushAt = undefined;
     this.#out = new StreamSender(this.#options);
     this.#in = new StreamReceiver(this.#options);
     this.#assembler = new Assembler();

@@ -36,12 +36,13 @@ export class TraceNotes {
   readonly #outgoing = new WeakMap<Uint8Array, string>();
 
   /**
-   * Notes what the datagram being received turned out to be.
+   * Notes what the datagram being received turned out to be; the notes on
+   * the frames of one bundle are kept together.
    *
    * @param note E.g. `dup n=12 dropped`.
    */
   incoming(note: string): void {
-    this.#incoming = note;
+    this.#incoming = this.#incoming === undefined ? note : `${this.#incoming} · ${note}`;
   }
 
   /**
@@ -103,7 +104,8 @@ const SHOWN = ["n", "seq", "nick", "from", "to", "id", "t", "next", "code"] as c
  * and its numbers, a quote of any text; a plain-text line as such.
  *
  * @param data A datagram, in either direction.
- * @returns E.g. `msg n=12 seq=40 from=ann "hello"` or `ack n=12 sack=[14]`.
+ * @returns E.g. `msg n=12 seq=40 from=ann "hello"`, `ack n=12 sack=[14]`, or
+ *   `bundle of 5: msg n=13 … · msg n=14 … · join n=15 … · …`.
  *
  * @example Usage
  * ```ts
@@ -127,6 +129,19 @@ export function summarize(data: Uint8Array): string {
     return `plain text ${quote(text.replace(/\r?\n$/, ""))}`;
   }
   const fields = frame as Record<string, unknown>;
+  if (fields.type === "bundle" && Array.isArray(fields.frames)) {
+    const entries = fields.frames.filter((entry) => typeof entry === "object" && entry !== null);
+    const shown = entries.slice(0, BUNDLE_SHOWN).map(summarizeFrame);
+    if (entries.length > BUNDLE_SHOWN) shown.push("…");
+    return `bundle of ${entries.length}: ${shown.join(" · ")}`;
+  }
+  return summarizeFrame(fields);
+}
+
+/** A bundle's first few frames are summarised; the rest are counted. */
+const BUNDLE_SHOWN = 3;
+
+function summarizeFrame(fields: Record<string, unknown>): string {
   const type = typeof fields.type === "string" ? sanitize(fields.type).slice(0, 16) : "?";
   const parts = [type === "sealed" ? "sealed (encrypted)" : type];
   for (const key of SHOWN) {

@@ -24,6 +24,7 @@ function sample(spec: unknown, name: string): unknown {
     boolean: true,
     strings: ["ann", "bob"],
     counts: [9, 10],
+    frames: [{ n: 3, type: "msg", text: "hi" }, { n: 4, type: "who" }],
   }[kind];
 }
 
@@ -123,7 +124,10 @@ Deno.test({
     const synthetic = decoded.filter((frame) => toOther.test(frame));
 
     // The chat: each step of a session, named and numbered, and the plain-text member as text.
-    const types = chat.map((frame) => /^ {4}type: (\S+)$/m.exec(frame)?.[1]);
+    // (A frame in a bundle is a level deeper, in its own subtree.)
+    const types = chat.flatMap((frame) =>
+      [...frame.matchAll(/^ {4}(?: {4})?type: (\S+)$/gm)].map((match) => match[1])
+    );
     for (const type of ["join", "retry", "welcome", "members", "msg", "ack", "leave"]) {
       ok(types.includes(type), `no ${type} in the chat: ${types.join(" ")}`);
     }
@@ -145,5 +149,9 @@ Deno.test({
         ok(new RegExp(`^ {4}${field}: `, "m").test(frame), `${table} ${type} lacks ${field}`);
       }
     });
+    // A bundle's frames, each in a subtree of its own.
+    const bundle = synthetic.find((frame) => /^udpchat: bundle of 2: msg n=3/m.test(frame));
+    ok(bundle && /^ {4}2\. Bundled frame: who n=4$/m.test(bundle), bundle);
+    ok(/^ {8}text: hi$/m.test(bundle!), bundle);
   },
 });

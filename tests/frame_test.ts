@@ -3,7 +3,14 @@ import { addressKey, isFrom } from "../lib/address.ts";
 import { type ClientFrame, EncodedEvent, encodeFrame, MAX_DATAGRAM } from "../lib/frame.ts";
 import { FrameError } from "../lib/frame_error.ts";
 import { explainBindError } from "../lib/io/os.ts";
-import { decodeClientDatagram, decodeDiscoveryFrame, decodeServerFrame } from "../lib/decode.ts";
+import {
+  bundledEvents,
+  bundledRequests,
+  decodeClientDatagram,
+  decodeDiscoveryFrame,
+  decodeServerFrame,
+} from "../lib/decode.ts";
+import { Envelope } from "../lib/envelope.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -36,7 +43,8 @@ Deno.test("decodeClientDatagram() round-trips every client frame type", () => {
 
 Deno.test("decodeServerFrame() round-trips stream events encoded once", () => {
   const event = new EncodedEvent({ type: "msg", seq: 9, from: "a", text: "😀 中文", time: 5 });
-  deepEqual(decodeServerFrame(event.datagram(17, "tok")), {
+  const envelope = new Envelope("tok");
+  deepEqual(decodeServerFrame(envelope.frames([event.entry(17)])), {
     type: "msg",
     seq: 9,
     from: "a",
@@ -45,7 +53,44 @@ Deno.test("decodeServerFrame() round-trips stream events encoded once", () => {
     n: 17,
     token: "tok",
   });
-  deepEqual(decodeServerFrame(event.datagram(18, "tok")).type, "msg");
+  deepEqual(decodeServerFrame(envelope.frames([event.entry(18)])).type, "msg");
+});
+
+Deno.test("a bundle carries consecutive stream events, each checked as if alone", () => {
+  const envelope = new Envelope("tok");
+  const events = [
+    new EncodedEvent({ type: "msg", seq: 9, from: "a", text: "hi", time: 5 }),
+    new EncodedEvent({ type: "join", seq: 10, nick: "b", time: 6 }),
+  ];
+  const bundle = decodeServerFrame(envelope.frames(events.map((e, i) => e.entry(3 + i))));
+  equal(bundle.type, "bundle");
+  if (bundle.type !== "bundle") return;
+  deepEqual(bundledEvents(bundle), [
+    { type: "msg", seq: 9, from: "a", text: "hi", time: 5, n: 3 },
+    { type: "join", seq: 10, nick: "b", time: 6, n: 4 },
+  ]);
+  const bad = { ...bundle, frames: [...bundle.frames, { n: 5, type: "msg", text: 7 }] };
+  throws(() => bundledEvents(bad), /Frame field 'seq' must be a whole number/);
+});
+
+Deno.test("a client's bundle holds only requests on its stream, with the bundle's token", () => {
+  const request = (frame: Record<string, unknown>) => ({
+    type: "bundle" as const,
+    token: "tok",
+    frames: [frame],
+  });
+  deepEqual(bundledRequests(request({ n: 4, type: "msg", text: "hi", token: "other" })), [
+    { type: "msg", token: "tok", n: 4, text: "hi" },
+  ]);
+  for (const frame of [{ n: 4, type: "ack" }, { type: "ping", t: 1 }, { type: "join" }, {}]) {
+    throws(() => bundledRequests(request(frame)), /only stream frames/, JSON.stringify(frame));
+  }
+  throws(() => bundledRequests(request({ type: "msg", text: "no n" })), /'n'/);
+  const datagram = (frames: unknown) =>
+    bytes(JSON.stringify({ udpchat: 2, type: "bundle", token: "t", frames }));
+  for (const frames of [[], [1], "x", Array(257).fill({})]) {
+    throws(() => decodeClientDatagram(datagram(frames)), /'frames' must be a list of frames/);
+  }
 });
 
 Deno.test("decodeClientDatagram() treats plain text as a legacy message, trimming line endings", () => {

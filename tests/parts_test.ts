@@ -39,8 +39,8 @@ Deno.test("splitPayload() parts each fit in one datagram, sealed or not", () => 
     history: true,
   };
   for (const part of splitPayload(event)) {
-    const datagram = new EncodedEvent(part).datagram(2 ** 40, envelope.token);
-    ok(envelope.seal(datagram).length <= MAX_DATAGRAM, `${envelope.seal(datagram).length} bytes`);
+    const datagram = envelope.frames([new EncodedEvent(part).entry(2 ** 40)]);
+    ok(datagram.length <= MAX_DATAGRAM, `${datagram.length} bytes`);
   }
 });
 

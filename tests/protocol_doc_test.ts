@@ -39,6 +39,7 @@ function kindWords(spec: FieldSpec): string {
     boolean: "boolean",
     strings: "list of strings",
     counts: "list of whole numbers",
+    frames: "list of frames",
   }[spec.replace("?", "")]!;
 }
 

@@ -231,7 +231,8 @@ Deno.test("Session in a class arriving at once under loss: everyone listed and s
   const net = new SimNet({ seed: 5, loss: 0.2, delay: [1, 10], room: { maxPerIp: 0 } });
   const alice = net.join("alice");
   ok(net.run(connected(net)));
-  const class30 = Array.from({ length: 30 }, (_, i) => net.join(`s${i}`));
+  // (Patient students: under 20% loss a join may take longer than the 5 s a client waits by default.)
+  const class30 = Array.from({ length: 30 }, (_, i) => net.join(`s${i}`, { joinTimeout: 30_000 }));
   ok(net.run(() => net.clients.every((c) => c.session.members.length === 31), 60_000));
   // alice saw each arrival once, though most came grouped.
   const shown = alice.events.flatMap((e) =>
@@ -435,4 +436,35 @@ Deno.test("Heartbeat: a server asking for a ping at once, or an interval of 0, g
   heartbeat.heard(1101);
   heartbeat.pong(1100, 1101, { interval: 0, next: 0 });
   equal(heartbeat.nextPing(), 1200);
+});
+
+Deno.test("Session sends what one turn queued as one bundle; sealed bundles keep to 1,200 bytes", () => {
+  for (const password of [undefined, "tulip"]) {
+    const net = new SimNet({ seed: 3, room: { password } });
+    const [alice, bob] = [net.join("alice", { password }), net.join("bob", { password })];
+    ok(net.run(connected(net)));
+    const datagrams: Uint8Array[] = [];
+    const receive = net.room.receive.bind(net.room);
+    net.room.receive = (data, from, now) => {
+      if (from.port === alice.address.port) datagrams.push(data.slice());
+      receive(data, from, now);
+    };
+    net.act(alice, (s, now) => {
+      for (let i = 0; i < 5; i++) s.say(`short ${i}`, now);
+    });
+    ok(net.run(() => messages(bob).length === 5));
+    equal(datagrams.length, 1, `one datagram for five messages (${password ?? "no password"})`);
+    datagrams.length = 0;
+    net.act(alice, (s, now) => {
+      for (let i = 0; i < 10; i++) s.say(`long ${i} ${"x".repeat(300)}`, now);
+    });
+    ok(net.run(() => messages(bob).length === 15));
+    const sizes = datagrams.map((d) => d.length);
+    ok(sizes.every((size) => size <= 1200), `${sizes}`);
+    ok(datagrams.length < 10, `ten long messages in ${datagrams.length} datagrams`);
+    deepEqual(
+      messages(bob).slice(5).map((line) => line.split(" ")[4]),
+      Array.from({ length: 10 }, (_, i) => String(i)),
+    );
+  }
 });

@@ -23,6 +23,18 @@ Deno.test("a trace summary names the frame, its numbers and a quote of its text"
   );
   equal(summarize(bytes({ udpchat: 2, type: "join", nick: "ann", session: "s" })), "join nick=ann");
   equal(summarize(bytes("join 4821\n")), 'plain text "join 4821"');
+  const frames = [1, 2, 3, 4].map((n) => ({
+    n,
+    type: "msg",
+    seq: 40 + n,
+    from: "ann",
+    text: "hi",
+  }));
+  equal(
+    summarize(bytes({ udpchat: 2, type: "bundle", token: "t", frames })),
+    'bundle of 4: msg n=1 seq=41 from=ann "hi" · msg n=2 seq=42 from=ann "hi" · ' +
+      'msg n=3 seq=43 from=ann "hi" · …',
+  );
   equal(summarize(bytes("{not json")), 'plain text "{not json"');
 });
 
@@ -41,7 +53,12 @@ Deno.test("the stream notes retransmissions, duplicates and frames held for a ga
   const sent: Uint8Array[] = [];
   const pair = new StreamPair<string, { text: string }>(
     { notes, counters, initialRto: 100 },
-    { payload: (n, text) => bytes(`${n}:${text}`), ack: ({ n }) => bytes(`ack ${n}`) },
+    {
+      entry: (n, text) => bytes(`${n}:${text}`),
+      frames: (entries) => entries.length === 1 ? entries[0] : bytes(`${entries.length} frames`),
+      capacity: 1200,
+      ack: ({ n }) => bytes(`ack ${n}`),
+    },
     (data) => sent.push(data),
   );
   pair.push("a");

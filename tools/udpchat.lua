@@ -22,6 +22,7 @@ local FIELD_NAMES = {
   "nick", "nicks", "from", "to", "text", "id", "more", "time", "t", "reason", "action",
   "minutes", "rate", "burst", "members", "roster", "history", "back", "code", "message",
   "room", "epoch", "last", "heartbeat", "next", "timeout", "topic", "box", "nonce", "name", "port",
+  "frames",
 }
 
 local fields = {}
@@ -40,6 +41,7 @@ end
 fields.direction = ProtoField.string("udpchat.direction", "Direction")
 fields.legacy = ProtoField.string("udpchat.legacy", "Plain-text line (legacy member)")
 fields.unknown = ProtoField.string("udpchat.unknown", "Unknown field")
+fields.bundled = ProtoField.string("udpchat.bundled", "Bundled frame")
 
 local field_list = {}
 for _, field in pairs(fields) do table.insert(field_list, field) end
@@ -178,7 +180,7 @@ end
 -- The Info column: the type, its numbers, whom it is about, a quote of the text.
 local SUMMARY = { "n", "seq", "sack", "nick", "from", "to", "code", "action", "name", "port" }
 
-local function summary(object)
+local function one_summary(object)
   local parts = { show(object.type or "?") }
   for _, key in ipairs(SUMMARY) do
     local value = object[key]
@@ -191,6 +193,29 @@ local function summary(object)
   return table.concat(parts, " ")
 end
 
+-- The stream frames a bundle carries, each as parsed: those that are objects.
+local function bundled(object)
+  local entries = {}
+  if object.type == "bundle" and type(object.frames) == "table" and object.frames.array then
+    for _, entry in ipairs(object.frames.array) do
+      if type(entry) == "table" and entry.object then table.insert(entries, entry) end
+    end
+  end
+  return entries
+end
+
+-- A bundle is summarised by its first three frames, as the server's --trace does.
+local function summary(object)
+  local entries = bundled(object)
+  if object.type ~= "bundle" then return one_summary(object) end
+  local shown = {}
+  for i, entry in ipairs(entries) do
+    if i > 3 then table.insert(shown, "…") break end
+    table.insert(shown, one_summary(entry.object))
+  end
+  return string.format("bundle of %d: %s", #entries, table.concat(shown, " · "))
+end
+
 local function direction(pinfo)
   local port = udpchat.prefs.port
   if pinfo.dst_port == 9998 then return "client → discovery" end
@@ -198,6 +223,27 @@ local function direction(pinfo)
   if pinfo.dst_port == port then return "client → server" end
   if pinfo.src_port == port then return "server → client" end
   return "unknown"
+end
+
+-- Each field of a parsed object under the tree, by the name the protocol document gives it. JSON
+-- has no fixed offsets: each field points at the whole frame.
+local function add_fields(tree, range, parsed)
+  for _, key in ipairs(parsed.keys) do
+    local value = parsed.object[key]
+    local field = fields[key]
+    if field == nil then
+      tree:add(fields.unknown, range, key .. ": " .. show(value))
+    elseif key == "udpchat" or NUMBERS[key] then
+      if type(value) == "number" then tree:add(field, range, value)
+      else tree:add(fields.unknown, range, key .. ": " .. show(value)) end
+    elseif key == "pad" then
+      tree:add(field, range, string.format("%d bytes of padding", #show(value)))
+    elseif key == "frames" and type(value) == "table" and value.array then
+      tree:add(field, range, string.format("%d stream frames", #value.array))
+    else
+      tree:add(field, range, show(value))
+    end
+  end
 end
 
 local function dissect_frame(buffer, pinfo, tree)
@@ -211,20 +257,11 @@ local function dissect_frame(buffer, pinfo, tree)
     return
   end
   local object = parsed.object
-  for _, key in ipairs(parsed.keys) do
-    local value = object[key]
-    local range = buffer() -- JSON has no fixed offsets: each field points at the whole frame
-    local field = fields[key]
-    if field == nil then
-      subtree:add(fields.unknown, range, key .. ": " .. show(value))
-    elseif key == "udpchat" or NUMBERS[key] then
-      if type(value) == "number" then subtree:add(field, range, value)
-      else subtree:add(fields.unknown, range, key .. ": " .. show(value)) end
-    elseif key == "pad" then
-      subtree:add(field, range, string.format("%d bytes of padding", #show(value)))
-    else
-      subtree:add(field, range, show(value))
-    end
+  add_fields(subtree, buffer(), parsed)
+  for i, entry in ipairs(bundled(object)) do
+    local item = subtree:add(fields.bundled, buffer(), one_summary(entry.object))
+    item:prepend_text(string.format("%d. ", i))
+    add_fields(item, buffer(), entry)
   end
   local about = summary(object)
   subtree:append_text(": " .. about)
