@@ -25,6 +25,7 @@ import {
   type ClientFrame,
   type DistributiveOmit,
   encodeFrame,
+  type EntryLayout,
   MAX_DATAGRAM,
   type ServerFrame,
   VERSION,
@@ -119,10 +120,13 @@ export class Envelope<F extends Tokened> {
    * The datagram carrying consecutive stream frames: one alone as a frame of
    * its own, several as a `bundle` (QUIC's packing of frames into one
    * packet: one datagram, one token check and one acknowledgement for all),
-   * sealed if the room has a password.
+   * sealed if the room has a password. Each frame is written once, straight
+   * into the datagram.
    *
-   * @param entries Stream frames without `udpchat` and `token`, each starting `{"n":`; their
-   *   sizes and commas must fit {@linkcode Envelope.capacity} when there are several.
+   * @param items What the frames are made from.
+   * @param layout How each is measured and written: JSON starting `{"n":`, without `udpchat`
+   *   and `token`. When there are several, their sizes and commas must fit
+   *   {@linkcode Envelope.capacity}.
    * @returns The datagram to send.
    *
    * @example Usage
@@ -131,32 +135,40 @@ export class Envelope<F extends Tokened> {
    * import { equal } from "node:assert/strict";
    *
    * const envelope = new Envelope("k3j9x2abc");
-   * const entry = (n: number) => new TextEncoder().encode(`{"n":${n},"type":"who"}`);
+   * const who = {
+   *   size: (n: number) => `{"n":${n},"type":"who"}`.length,
+   *   write: (n: number, out: Uint8Array, at: number) => {
+   *     new TextEncoder().encodeInto(`{"n":${n},"type":"who"}`, out.subarray(at));
+   *   },
+   * };
    * const text = (data: Uint8Array) => new TextDecoder().decode(data);
-   * equal(text(envelope.frames([entry(4)])), '{"udpchat":2,"token":"k3j9x2abc","n":4,"type":"who"}');
+   * equal(text(envelope.frames([4], who)), '{"udpchat":2,"token":"k3j9x2abc","n":4,"type":"who"}');
    * equal(
-   *   text(envelope.frames([entry(4), entry(5)])),
+   *   text(envelope.frames([4, 5], who)),
    *   '{"udpchat":2,"type":"bundle","token":"k3j9x2abc","frames":[{"n":4,"type":"who"},{"n":5,"type":"who"}]}',
    * );
    * ```
    */
-  frames(entries: readonly Uint8Array[]): Uint8Array {
-    if (entries.length === 1) {
-      const entry = entries[0];
-      const out = new Uint8Array(this.#single.length + entry.length - 1);
-      out.set(this.#single);
-      out.set(entry.subarray(1), this.#single.length);
+  frames<T>(items: readonly T[], layout: EntryLayout<T>): Uint8Array {
+    if (items.length === 1) {
+      // The frame's own fields follow the header: the header's closing comma takes the place of
+      // the entry's opening brace.
+      const head = this.#single;
+      const out = new Uint8Array(head.length - 1 + layout.size(items[0]));
+      layout.write(items[0], out, head.length - 1);
+      out.set(head);
       return this.seal(out);
     }
-    let size = this.#bundle.length + entries.length + 1; // commas, then "]}"
-    for (const entry of entries) size += entry.length;
+    const head = this.#bundle;
+    let size = head.length + items.length + 1; // commas, then "]}"
+    for (const item of items) size += layout.size(item);
     const out = new Uint8Array(size);
-    out.set(this.#bundle);
-    let at = this.#bundle.length;
-    for (const [i, entry] of entries.entries()) {
+    out.set(head);
+    let at = head.length;
+    for (const [i, item] of items.entries()) {
       if (i > 0) out[at++] = 0x2c; // ,
-      out.set(entry, at);
-      at += entry.length;
+      layout.write(item, out, at);
+      at += layout.size(item);
     }
     out[at++] = 0x5d; // ]
     out[at] = 0x7d; // }

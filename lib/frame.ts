@@ -195,19 +195,47 @@ export class EncodedEvent {
   }
 
   /**
-   * This event as number `n` of a member's stream, for `Envelope.frames` (envelope.ts).
+   * Bytes this event takes as number `n` of a member's stream.
    *
    * @param n The stream number.
-   * @returns `{"n":N,` followed by the shared body.
+   * @returns The size of `{"n":N,` and the shared body.
    */
-  entry(n: number): Uint8Array {
+  entrySize(n: number): number {
+    return `{"n":${n},`.length + this.#body.length;
+  }
+
+  /**
+   * Writes this event as number `n` of a member's stream, straight into the
+   * datagram being laid out (no buffer of its own: it is written once per member).
+   *
+   * @param n The stream number.
+   * @param out The datagram.
+   * @param at Where the entry starts; {@linkcode EncodedEvent.entrySize} bytes must fit.
+   */
+  writeEntry(n: number, out: Uint8Array, at: number): void {
     const header = `{"n":${n},`;
-    const out = new Uint8Array(header.length + this.#body.length);
-    for (let i = 0; i < header.length; i++) out[i] = header.charCodeAt(i);
-    out.set(this.#body, header.length);
-    return out;
+    for (let i = 0; i < header.length; i++) out[at + i] = header.charCodeAt(i);
+    out.set(this.#body, at + header.length);
   }
 }
+
+/**
+ * How items are laid out as the stream frames of one datagram (see
+ * `Envelope.frames` in envelope.ts): each a JSON object starting `{"n":`,
+ * without `udpchat` and `token`.
+ */
+export interface EntryLayout<T> {
+  /** Bytes the item takes. */
+  size(item: T): number;
+  /** Writes the item's bytes at `at`; `size(item)` of them fit. */
+  write(item: T, out: Uint8Array, at: number): void;
+}
+
+/** A relayed event as stream frame `n`, laid out from its shared encoding. */
+export const EVENT_ENTRY: EntryLayout<readonly [number, EncodedEvent]> = {
+  size: ([n, event]) => event.entrySize(n),
+  write: ([n, event], out, at) => event.writeEntry(n, out, at),
+};
 
 /**
  * Size of a string in UTF-8 bytes.

@@ -15,6 +15,7 @@ import {
   type ClientFrame,
   type ClientRequest,
   EncodedEvent,
+  EVENT_ENTRY,
   type ServerEvent,
   type ServerFrame,
 } from "./frame.ts";
@@ -112,8 +113,8 @@ export class MemberLink implements Channel {
     const envelope = this.#envelope = options.envelope;
     const counters = [this.#counters, ...[options.stream.counters ?? []].flat()];
     this.#streams = new StreamPair({ ...options.stream, counters }, {
-      entry: (n, event) => event.entry(n),
-      frames: (entries) => envelope.frames(entries),
+      size: (n, event) => event.entrySize(n),
+      frames: (items) => envelope.frames(items, EVENT_ENTRY),
       capacity: envelope.capacity,
       ack: (ack) => envelope.wrap({ type: "ack", ...ack }),
     }, (data) => send(to, data));

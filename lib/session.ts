@@ -39,6 +39,7 @@ import type { Envelope } from "./envelope.ts";
 import {
   type BundleFrame,
   completesRequest,
+  type EntryLayout,
   MAX_TEXT_BYTES,
   type ServerEvent,
   type ServerFrame,
@@ -59,6 +60,14 @@ import { type StreamCounters, streamCounters, type StreamOptions } from "./strea
 import { StreamPair } from "./stream_pair.ts";
 
 const utf8 = new TextEncoder();
+
+/** A request as stream frame `n` (a client sends few: encoded as it is written). */
+const REQUEST_ENTRY: EntryLayout<readonly [number, Outgoing]> = {
+  size: ([n, outgoing]) => utf8Length(JSON.stringify({ n, ...outgoing.body })),
+  write: ([n, outgoing], out, at) => {
+    utf8.encodeInto(JSON.stringify({ n, ...outgoing.body }), out.subarray(at));
+  },
+};
 
 /** Settings of a {@linkcode Session}. */
 export interface SessionOptions {
@@ -196,8 +205,8 @@ export class Session implements Machine<SessionEvent> {
     this.#notes = stream.notes;
     const envelope = () => this.#envelope!;
     this.#streams = new StreamPair({ ...stream, counters: this.counters }, {
-      entry: (n, outgoing) => utf8.encode(JSON.stringify({ n, ...outgoing.body })),
-      frames: (entries) => envelope().frames(entries),
+      size: (n, outgoing) => REQUEST_ENTRY.size([n, outgoing]),
+      frames: (items) => envelope().frames(items, REQUEST_ENTRY),
       get capacity() {
         return envelope().capacity;
       },

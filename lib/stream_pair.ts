@@ -15,11 +15,11 @@ import { type StreamCounters, type StreamOptions, StreamReceiver, StreamSender }
 
 /** How a {@linkcode StreamPair}'s owner puts its frames on the wire. */
 export interface StreamCodec<Out> {
-  /** Payload number `n` as one stream frame without `udpchat` and `token`: JSON starting `{"n":`. */
-  entry(n: number, payload: Out): Uint8Array;
-  /** The datagram carrying consecutive entries: one alone, several as a bundle. */
-  frames(entries: readonly Uint8Array[]): Uint8Array;
-  /** The most bytes of entries, commas included, that one datagram carries. */
+  /** Bytes payload number `n` takes as one frame of a datagram (without `udpchat` and `token`). */
+  size(n: number, payload: Out): number;
+  /** The datagram carrying consecutive payloads, each with its number: one alone, or a bundle. */
+  frames(items: ReadonlyArray<readonly [number, Out]>): Uint8Array;
+  /** The most bytes of frames, commas included, that one datagram carries. */
   readonly capacity: number;
   /** The datagram acknowledging the incoming stream. */
   ack(ack: { n: number; sack: number[] }): Uint8Array;
@@ -36,8 +36,8 @@ export interface StreamCodec<Out> {
  * const sent: string[] = [];
  * const encode = (text: string) => new TextEncoder().encode(text);
  * const pair = new StreamPair<string, { text: string }>({}, {
- *   entry: (n, text) => encode(`${n}:${text}`),
- *   frames: (entries) => encode(entries.map((e) => new TextDecoder().decode(e)).join(" ")),
+ *   size: (n, text) => `${n}:${text}`.length,
+ *   frames: (items) => encode(items.map(([n, text]) => `${n}:${text}`).join(" ")),
  *   capacity: 100,
  *   ack: ({ n }) => encode(`ack ${n}`),
  * }, (data) => sent.push(new TextDecoder().decode(data)));
@@ -126,22 +126,19 @@ export class StreamPair<Out, In extends object> {
   flush(now: number): void {
     this.#flushAt = undefined;
     const codec = this.#codec;
-    let entries: Uint8Array[] = [];
-    let numbers: number[] = [];
+    let group: Array<[number, Out]> = [];
     let size = 0;
-    for (const [n, payload] of this.#out.transmit(now)) {
-      const entry = codec.entry(n, payload);
-      if (entries.length > 0 && size + 1 + entry.length > codec.capacity) {
-        this.#sendEntries(entries, numbers, now);
-        entries = [];
-        numbers = [];
+    for (const item of this.#out.transmit(now)) {
+      const bytes = codec.size(item[0], item[1]);
+      if (group.length > 0 && size + 1 + bytes > codec.capacity) {
+        this.#sendGroup(group, now);
+        group = [];
         size = 0;
       }
-      size += (entries.length > 0 ? 1 : 0) + entry.length;
-      entries.push(entry);
-      numbers.push(n);
+      size += (group.length > 0 ? 1 : 0) + bytes;
+      group.push(item);
     }
-    if (entries.length > 0) this.#sendEntries(entries, numbers, now);
+    if (group.length > 0) this.#sendGroup(group, now);
   }
 
   /**
@@ -160,9 +157,9 @@ export class StreamPair<Out, In extends object> {
     if (this.#flushAt !== undefined) this.flush(this.#flushAt);
   }
 
-  #sendEntries(entries: Uint8Array[], numbers: number[], now: number): void {
-    const data = this.#codec.frames(entries);
-    if (this.#options.notes) this.#noteSend(this.#options.notes, data, numbers);
+  #sendGroup(group: Array<[number, Out]>, now: number): void {
+    const data = this.#codec.frames(group);
+    if (this.#options.notes) this.#noteSend(this.#options.notes, data, group.map(([n]) => n));
     this.#send(data, now);
   }
 

@@ -1,6 +1,12 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { addressKey, isFrom } from "../lib/address.ts";
-import { type ClientFrame, EncodedEvent, encodeFrame, MAX_DATAGRAM } from "../lib/frame.ts";
+import {
+  type ClientFrame,
+  EncodedEvent,
+  encodeFrame,
+  EVENT_ENTRY,
+  MAX_DATAGRAM,
+} from "../lib/frame.ts";
 import { FrameError } from "../lib/frame_error.ts";
 import { explainBindError } from "../lib/io/os.ts";
 import {
@@ -44,7 +50,7 @@ Deno.test("decodeClientDatagram() round-trips every client frame type", () => {
 Deno.test("decodeServerFrame() round-trips stream events encoded once", () => {
   const event = new EncodedEvent({ type: "msg", seq: 9, from: "a", text: "😀 中文", time: 5 });
   const envelope = new Envelope("tok");
-  deepEqual(decodeServerFrame(envelope.frames([event.entry(17)])), {
+  deepEqual(decodeServerFrame(envelope.frames([[17, event]], EVENT_ENTRY)), {
     type: "msg",
     seq: 9,
     from: "a",
@@ -53,7 +59,7 @@ Deno.test("decodeServerFrame() round-trips stream events encoded once", () => {
     n: 17,
     token: "tok",
   });
-  deepEqual(decodeServerFrame(envelope.frames([event.entry(18)])).type, "msg");
+  deepEqual(decodeServerFrame(envelope.frames([[18, event]], EVENT_ENTRY)).type, "msg");
 });
 
 Deno.test("a bundle carries consecutive stream events, each checked as if alone", () => {
@@ -62,7 +68,9 @@ Deno.test("a bundle carries consecutive stream events, each checked as if alone"
     new EncodedEvent({ type: "msg", seq: 9, from: "a", text: "hi", time: 5 }),
     new EncodedEvent({ type: "join", seq: 10, nick: "b", time: 6 }),
   ];
-  const bundle = decodeServerFrame(envelope.frames(events.map((e, i) => e.entry(3 + i))));
+  const bundle = decodeServerFrame(
+    envelope.frames(events.map((e, i) => [3 + i, e] as const), EVENT_ENTRY),
+  );
   equal(bundle.type, "bundle");
   if (bundle.type !== "bundle") return;
   deepEqual(bundledEvents(bundle), [

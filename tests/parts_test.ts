@@ -1,6 +1,12 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { Envelope } from "../lib/envelope.ts";
-import { type ClientFrame, EncodedEvent, encodeFrame, MAX_DATAGRAM } from "../lib/frame.ts";
+import {
+  type ClientFrame,
+  EncodedEvent,
+  encodeFrame,
+  EVENT_ENTRY,
+  MAX_DATAGRAM,
+} from "../lib/frame.ts";
 import { MAX_ID } from "../lib/schema.ts";
 import { Assembler, splitPayload, splitText } from "../lib/parts.ts";
 
@@ -39,7 +45,7 @@ Deno.test("splitPayload() parts each fit in one datagram, sealed or not", () => 
     history: true,
   };
   for (const part of splitPayload(event)) {
-    const datagram = envelope.frames([new EncodedEvent(part).entry(2 ** 40)]);
+    const datagram = envelope.frames([[2 ** 40, new EncodedEvent(part)]], EVENT_ENTRY);
     ok(datagram.length <= MAX_DATAGRAM, `${datagram.length} bytes`);
   }
 });

@@ -54,8 +54,11 @@ Deno.test("the stream notes retransmissions, duplicates and frames held for a ga
   const pair = new StreamPair<string, { text: string }>(
     { notes, counters, initialRto: 100 },
     {
-      entry: (n, text) => bytes(`${n}:${text}`),
-      frames: (entries) => entries.length === 1 ? entries[0] : bytes(`${entries.length} frames`),
+      size: (n, text) => `${n}:${text}`.length,
+      frames: (items) =>
+        items.length === 1
+          ? bytes(`${items[0][0]}:${items[0][1]}`)
+          : bytes(`${items.length} frames`),
       capacity: 1200,
       ack: ({ n }) => bytes(`ack ${n}`),
     },
