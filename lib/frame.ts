@@ -244,7 +244,18 @@ export const EVENT_ENTRY: EntryLayout<readonly [number, EncodedEvent]> = {
  * @returns Its length once encoded.
  */
 export function utf8Length(text: string): number {
-  return encoder.encode(text).length;
+  // Counted, not encoded: a joiner's member list measures every name, at every join of a storm.
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 4 bytes for its 2 code units
+      i++;
+    } else bytes += 2; // 3 bytes (a lone surrogate is encoded as U+FFFD, also 3)
+  }
+  return bytes;
 }
 
 /**

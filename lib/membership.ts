@@ -45,6 +45,8 @@ export class Membership {
   #byAddress = new Map<string, Member>();
   #byNick = new Map<string, Member>();
   #bySkeleton = new Map<string, Member>();
+  /** The sorted nicknames, until the next change: a joiner's member list, at every join of a storm. */
+  #sorted: string[] | undefined;
 
   /** How many members there are. */
   get size(): number {
@@ -53,7 +55,8 @@ export class Membership {
 
   /** Their nicknames, in alphabetical order. */
   get nicks(): string[] {
-    return [...this.#byNick.values()].map((m) => m.nick).sort((a, b) => a.localeCompare(b));
+    this.#sorted ??= [...this.#byNick.values()].map((m) => m.nick).sort(byName.compare);
+    return [...this.#sorted];
   }
 
   /** Every member, in the order they joined; a copy, so members may leave meanwhile. */
@@ -124,6 +127,7 @@ export class Membership {
    * @param member The member.
    */
   add(member: Member): void {
+    this.#sorted = undefined;
     this.#byAddress.set(member.key, member);
     this.#byNick.set(nickKey(member.nick), member);
     this.#bySkeleton.set(nickSkeleton(member.nick), member);
@@ -137,6 +141,7 @@ export class Membership {
    */
   remove(member: Member): boolean {
     if (!this.has(member)) return false;
+    this.#sorted = undefined;
     this.#byAddress.delete(member.key);
     this.#byNick.delete(nickKey(member.nick));
     this.#bySkeleton.delete(nickSkeleton(member.nick));
@@ -150,6 +155,7 @@ export class Membership {
    * @param nick The new nickname.
    */
   rename(member: Member, nick: string): void {
+    this.#sorted = undefined;
     this.#byNick.delete(nickKey(member.nick));
     this.#bySkeleton.delete(nickSkeleton(member.nick));
     member.nick = nick;
@@ -159,8 +165,12 @@ export class Membership {
 
   /** Empties the room. */
   clear(): void {
+    this.#sorted = undefined;
     this.#byAddress.clear();
     this.#byNick.clear();
     this.#bySkeleton.clear();
   }
 }
+
+/** Alphabetical order as people expect it (ICU's, as `localeCompare` without a locale), made once. */
+const byName = new Intl.Collator();

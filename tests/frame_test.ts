@@ -6,6 +6,7 @@ import {
   encodeFrame,
   EVENT_ENTRY,
   MAX_DATAGRAM,
+  utf8Length,
 } from "../lib/frame.ts";
 import { FrameError } from "../lib/frame_error.ts";
 import { explainBindError } from "../lib/io/os.ts";
@@ -261,4 +262,27 @@ Deno.test("a FrameError is an Error for its catchers, without a stack to build",
   throws(() => {
     throw error;
   }, /Frame is not valid JSON/);
+});
+
+Deno.test("utf8Length() counts the bytes TextEncoder writes, lone surrogates included", () => {
+  const samples = [
+    "",
+    "ann",
+    "é",
+    "中文",
+    "😀",
+    "a😀b",
+    "\ud800",
+    "\udc00x",
+    "x\ud83dy",
+    "\u07ff\u0800",
+  ];
+  let seed = 7;
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  for (let i = 0; i < 500; i++) {
+    samples.push(String.fromCharCode(...Array.from({ length: 6 }, () => random() * 0x10000)));
+  }
+  for (const text of samples) {
+    equal(utf8Length(text), new TextEncoder().encode(text).length, JSON.stringify(text));
+  }
 });
