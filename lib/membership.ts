@@ -45,8 +45,8 @@ export class Membership {
   #byAddress = new Map<string, Member>();
   #byNick = new Map<string, Member>();
   #bySkeleton = new Map<string, Member>();
-  /** The sorted nicknames, until the next change: a joiner's member list, at every join of a storm. */
-  #sorted: string[] | undefined;
+  /** The nicknames in order, kept as members come and go: a joiner's member list, at every join. */
+  #sorted: string[] = [];
 
   /** How many members there are. */
   get size(): number {
@@ -55,7 +55,6 @@ export class Membership {
 
   /** Their nicknames, in alphabetical order. */
   get nicks(): string[] {
-    this.#sorted ??= [...this.#byNick.values()].map((m) => m.nick).sort(byName.compare);
     return [...this.#sorted];
   }
 
@@ -127,7 +126,7 @@ export class Membership {
    * @param member The member.
    */
   add(member: Member): void {
-    this.#sorted = undefined;
+    this.#sorted.splice(sortedIndex(this.#sorted, member.nick), 0, member.nick);
     this.#byAddress.set(member.key, member);
     this.#byNick.set(nickKey(member.nick), member);
     this.#bySkeleton.set(nickSkeleton(member.nick), member);
@@ -141,7 +140,7 @@ export class Membership {
    */
   remove(member: Member): boolean {
     if (!this.has(member)) return false;
-    this.#sorted = undefined;
+    this.#unsort(member.nick);
     this.#byAddress.delete(member.key);
     this.#byNick.delete(nickKey(member.nick));
     this.#bySkeleton.delete(nickSkeleton(member.nick));
@@ -155,7 +154,8 @@ export class Membership {
    * @param nick The new nickname.
    */
   rename(member: Member, nick: string): void {
-    this.#sorted = undefined;
+    this.#unsort(member.nick);
+    this.#sorted.splice(sortedIndex(this.#sorted, nick), 0, nick);
     this.#byNick.delete(nickKey(member.nick));
     this.#bySkeleton.delete(nickSkeleton(member.nick));
     member.nick = nick;
@@ -165,12 +165,32 @@ export class Membership {
 
   /** Empties the room. */
   clear(): void {
-    this.#sorted = undefined;
+    this.#sorted = [];
     this.#byAddress.clear();
     this.#byNick.clear();
     this.#bySkeleton.clear();
+  }
+
+  #unsort(nick: string): void {
+    // Names the collator ranks equal may sit either side of where the search lands.
+    const at = sortedIndex(this.#sorted, nick);
+    const index = [at, at - 1, at + 1].find((i) => this.#sorted[i] === nick) ??
+      this.#sorted.indexOf(nick);
+    if (index >= 0) this.#sorted.splice(index, 1);
   }
 }
 
 /** Alphabetical order as people expect it (ICU's, as `localeCompare` without a locale), made once. */
 const byName = new Intl.Collator();
+
+/** Where `nick` goes in sorted `nicks`: the first place whose name ranks after it. */
+function sortedIndex(nicks: readonly string[], nick: string): number {
+  let low = 0;
+  let high = nicks.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (byName.compare(nicks[middle], nick) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
