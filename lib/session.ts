@@ -337,14 +337,8 @@ export class Session implements Machine<SessionEvent> {
       this.dropped++;
       return;
     }
-    let frame: ServerFrame;
-    try {
-      frame = decodeServerFrame(data);
-    } catch (error) {
-      if (!(error instanceof FrameError)) throw error;
-      this.dropped++;
-      return;
-    }
+    const frame = this.#decode(() => decodeServerFrame(data));
+    if (frame === undefined) return;
     switch (frame.type) {
       case "retry":
       case "welcome":
@@ -415,16 +409,21 @@ export class Session implements Machine<SessionEvent> {
     }
   }
 
-  /** Takes a bundle's events off the stream in order, then acknowledges them all at once. */
-  #receiveBundle(bundle: Pick<BundleFrame, "frames">, now: number): void {
-    let events;
+  /** Runs a decoder; what is not a valid frame is counted as dropped. */
+  #decode<T>(decode: () => T): T | undefined {
     try {
-      events = bundledEvents(bundle);
+      return decode();
     } catch (error) {
       if (!(error instanceof FrameError)) throw error;
       this.dropped++;
-      return;
+      return undefined;
     }
+  }
+
+  /** Takes a bundle's events off the stream in order, then acknowledges them all at once. */
+  #receiveBundle(bundle: Pick<BundleFrame, "frames">, now: number): void {
+    const events = this.#decode(() => bundledEvents(bundle));
+    if (events === undefined) return;
     for (const { n, ...event } of events) {
       const ready = this.#streams.receive(n, event as ServerEvent, now, false);
       for (const part of ready ?? []) {
