@@ -113,9 +113,8 @@ export class MemberLink implements Channel {
     const envelope = this.#envelope = options.envelope;
     const counters = [this.#counters, ...[options.stream.counters ?? []].flat()];
     this.#streams = new StreamPair({ ...options.stream, counters }, {
-      size: (n, event) => event.entrySize(n),
-      frames: (items) => envelope.frames(items, EVENT_ENTRY),
-      capacity: envelope.capacity,
+      entry: EVENT_ENTRY,
+      packer: envelope,
       ack: (ack) => envelope.wrap({ type: "ack", ...ack }),
     }, (data) => send(to, data));
     this.timers = this.#streams.timers;

@@ -203,12 +203,12 @@ export class Session implements Machine<SessionEvent> {
     this.#handshake = new ClientHandshake(password, randomBytes);
     this.#outbox = new Outbox(base64url(randomBytes(6)), (event) => this.#output.report(event));
     this.#notes = stream.notes;
+    // The envelope comes with the welcome, before anything goes on the stream.
     const envelope = () => this.#envelope!;
     this.#streams = new StreamPair({ ...stream, counters: this.counters }, {
-      size: (n, outgoing) => REQUEST_ENTRY.size([n, outgoing]),
-      frames: (items) => envelope().frames(items, REQUEST_ENTRY),
-      get capacity() {
-        return envelope().capacity;
+      entry: REQUEST_ENTRY,
+      get packer() {
+        return envelope();
       },
       ack: (ack) => envelope().wrap({ type: "ack", ...ack }),
     }, (data, now) => this.#send(data, now));

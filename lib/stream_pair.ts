@@ -9,18 +9,25 @@
  */
 
 import type { Timer } from "./deadlines.ts";
+import type { EntryLayout } from "./frame.ts";
 import { Assembler } from "./parts.ts";
 import type { TraceNotes } from "./trace.ts";
 import { type StreamCounters, type StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";
 
-/** How a {@linkcode StreamPair}'s owner puts its frames on the wire. */
-export interface StreamCodec<Out> {
-  /** Bytes payload number `n` takes as one frame of a datagram (without `udpchat` and `token`). */
-  size(n: number, payload: Out): number;
-  /** The datagram carrying consecutive payloads, each with its number: one alone, or a bundle. */
-  frames(items: ReadonlyArray<readonly [number, Out]>): Uint8Array;
+/** What packs a connection's stream frames into datagrams: its `Envelope` (envelope.ts). */
+export interface FramePacker {
   /** The most bytes of frames, commas included, that one datagram carries. */
   readonly capacity: number;
+  /** The datagram carrying consecutive frames: one alone, or several as a bundle. */
+  frames<T>(items: readonly T[], layout: EntryLayout<T>): Uint8Array;
+}
+
+/** How a {@linkcode StreamPair}'s owner puts its frames on the wire. */
+export interface StreamCodec<Out> {
+  /** How payload number `n` is laid out as one stream frame. */
+  readonly entry: EntryLayout<readonly [number, Out]>;
+  /** What packs those frames into datagrams. */
+  readonly packer: FramePacker;
   /** The datagram acknowledging the incoming stream. */
   ack(ack: { n: number; sack: number[] }): Uint8Array;
 }
@@ -30,23 +37,32 @@ export interface StreamCodec<Out> {
  *
  * @example Usage
  * ```ts
+ * import { Envelope } from "./envelope.ts";
  * import { StreamPair } from "./stream_pair.ts";
- * import { equal } from "node:assert/strict";
+ * import { deepEqual, equal } from "node:assert/strict";
  *
- * const sent: string[] = [];
- * const encode = (text: string) => new TextEncoder().encode(text);
- * const pair = new StreamPair<string, { text: string }>({}, {
- *   size: (n, text) => `${n}:${text}`.length,
- *   frames: (items) => encode(items.map(([n, text]) => `${n}:${text}`).join(" ")),
- *   capacity: 100,
- *   ack: ({ n }) => encode(`ack ${n}`),
- * }, (data) => sent.push(new TextDecoder().decode(data)));
+ * type Item = readonly [number, string];
+ * const json = ([n, text]: Item) => JSON.stringify({ n, type: "msg", text });
+ * const entry = {
+ *   size: (item: Item) => json(item).length,
+ *   write: (item: Item, out: Uint8Array, at: number) => {
+ *     new TextEncoder().encodeInto(json(item), out.subarray(at));
+ *   },
+ * };
+ * const envelope = new Envelope("t0k3n");
+ * const sent: Array<{ type: string; frames: Array<{ text: string }> }> = [];
+ * const pair = new StreamPair<string, { text: string }>(
+ *   {},
+ *   { entry, packer: envelope, ack: (ack) => envelope.wrap({ type: "ack", ...ack }) },
+ *   (data) => sent.push(JSON.parse(new TextDecoder().decode(data))),
+ * );
  * pair.push("hello");
  * pair.push("world");
  * pair.flushLater(0);
  * equal(sent.length, 0);
- * pair.flushPending();
- * equal(sent[0], "1:hello 2:world");
+ * pair.flushPending(); // the turn's payloads go out together
+ * equal(sent[0].type, "bundle");
+ * deepEqual(sent[0].frames.map((frame) => frame.text), ["hello", "world"]);
  * ```
  */
 export class StreamPair<Out, In extends object> {
@@ -125,12 +141,12 @@ export class StreamPair<Out, In extends object> {
    */
   flush(now: number): void {
     this.#flushAt = undefined;
-    const codec = this.#codec;
+    const { entry, packer } = this.#codec;
     let group: Array<[number, Out]> = [];
     let size = 0;
     for (const item of this.#out.transmit(now)) {
-      const bytes = codec.size(item[0], item[1]);
-      if (group.length > 0 && size + 1 + bytes > codec.capacity) {
+      const bytes = entry.size(item);
+      if (group.length > 0 && size + 1 + bytes > packer.capacity) {
         this.#sendGroup(group, now);
         group = [];
         size = 0;
@@ -158,7 +174,8 @@ export class StreamPair<Out, In extends object> {
   }
 
   #sendGroup(group: Array<[number, Out]>, now: number): void {
-    const data = this.#codec.frames(group);
+    const { entry, packer } = this.#codec;
+    const data = packer.frames(group, entry);
     if (this.#options.notes) this.#noteSend(this.#options.notes, data, group.map(([n]) => n));
     this.#send(data, now);
   }

@@ -54,12 +54,18 @@ Deno.test("the stream notes retransmissions, duplicates and frames held for a ga
   const pair = new StreamPair<string, { text: string }>(
     { notes, counters, initialRto: 100 },
     {
-      size: (n, text) => `${n}:${text}`.length,
-      frames: (items) =>
-        items.length === 1
-          ? bytes(`${items[0][0]}:${items[0][1]}`)
-          : bytes(`${items.length} frames`),
-      capacity: 1200,
+      entry: {
+        size: ([n, text]) => `${n}:${text}`.length,
+        write: ([n, text], out, at) => out.set(bytes(`${n}:${text}`), at),
+      },
+      packer: {
+        capacity: 1200,
+        frames: (items, layout) => {
+          const out = new Uint8Array(layout.size(items[0])); // one frame at a time here
+          layout.write(items[0], out, 0);
+          return out;
+        },
+      },
       ack: ({ n }) => bytes(`ack ${n}`),
     },
     (data) => sent.push(data),
