@@ -66,6 +66,59 @@ interface Entry<T> {
 }
 
 /**
+ * The payloads a sender holds, by stream number, in an array: its numbers
+ * have no gaps but those acknowledged out of order, and the sender's loops
+ * walk them in order on every acknowledgement (the hottest code of the
+ * acknowledged fan-out: a `Map` and its iterators cost twice the time, and
+ * garbage).
+ */
+class Numbered<E> {
+  #slots: Array<E | undefined> = [];
+  /** The number in slot 0. */
+  #first = 1;
+  #size = 0;
+
+  /** Entries held. */
+  get size(): number {
+    return this.#size;
+  }
+
+  get(n: number): E | undefined {
+    const i = n - this.#first;
+    return i >= 0 ? this.#slots[i] : undefined;
+  }
+
+  /** Adds the entry for the next number: one past the highest ever added. */
+  append(entry: E): void {
+    this.#slots.push(entry);
+    this.#size++;
+  }
+
+  delete(n: number): void {
+    const i = n - this.#first;
+    if (this.#slots[i] === undefined) return;
+    this.#slots[i] = undefined;
+    this.#size--;
+  }
+
+  /** Forgets the slots below `n`, which are empty; now and then, as moving the rest costs a copy. */
+  forgetBelow(n: number): void {
+    const empty = n - this.#first;
+    if (empty >= 64 && empty * 2 >= this.#slots.length) {
+      this.#slots.splice(0, empty);
+      this.#first = n;
+    }
+  }
+
+  /** Empties it; the next entry appended has number `next`. */
+  clear(next: number): void {
+    this.#slots = [];
+    this.#first = next;
+    this.#size = 0;
+  }
+}
+
+/**
  * The sending half of a stream.
  *
  * @example Usage
@@ -80,7 +133,7 @@ interface Entry<T> {
  * ```
  */
 export class StreamSender<T> {
-  #entries = new Map<number, Entry<T>>();
+  #entries = new Numbered<Entry<T>>();
   #next = 1;
   #base = 1;
   #sentUpTo = 0;
@@ -134,9 +187,8 @@ export class StreamSender<T> {
    * @returns Its stream number.
    */
   push(payload: T): number {
-    const n = this.#next++;
-    this.#entries.set(n, { payload, tries: 0 });
-    return n;
+    this.#entries.append({ payload, tries: 0 });
+    return this.#next++;
   }
 
   /** Payloads queued or in flight, not yet acknowledged. */
@@ -162,9 +214,9 @@ export class StreamSender<T> {
     if (now >= (this.deadline() ?? Infinity)) {
       const silent = this.#silent;
       let head = true;
-      for (const [n, entry] of this.#entries) {
-        if (n > this.#sentUpTo) break;
-        if (entry.sentAt === undefined || entry.sacked) continue;
+      for (let n = this.#base; n <= this.#sentUpTo; n++) {
+        const entry = this.#entries.get(n);
+        if (entry?.sentAt === undefined || entry.sacked) continue;
         const timed = head || !silent;
         head = false;
         if (!entry.lost && !(timed && now >= this.#due(entry))) continue;
@@ -237,12 +289,14 @@ export class StreamSender<T> {
     for (let k = this.#base; k <= n; k++) take(k, true);
     for (const k of sack) take(k, false);
     this.#nextDue = undefined;
-    while (this.#base < this.#next && !this.#entries.has(this.#base)) this.#base++;
+    while (this.#base < this.#next && this.#entries.get(this.#base) === undefined) this.#base++;
+    this.#entries.forgetBelow(this.#base);
     if (newest !== undefined) {
       // Something sent no earlier has arrived, so these were most likely lost:
       // resend them now rather than at their timeout (as RACK does for TCP).
-      for (const [k, entry] of this.#entries) {
-        if (k >= newest.n) break;
+      for (let k = this.#base; k < newest.n; k++) {
+        const entry = this.#entries.get(k);
+        if (entry === undefined) continue;
         if (!entry.sacked && entry.sentAt !== undefined && entry.sentAt <= newest.sentAt) {
           entry.lost = true;
         }
@@ -260,9 +314,9 @@ export class StreamSender<T> {
     if (this.#nextDue === undefined) {
       let soonest = Infinity;
       let head = true;
-      for (const [n, entry] of this.#entries) {
-        if (n > this.#sentUpTo) break;
-        if (entry.sentAt === undefined || entry.sacked) continue;
+      for (let n = this.#base; n <= this.#sentUpTo; n++) {
+        const entry = this.#entries.get(n);
+        if (entry?.sentAt === undefined || entry.sacked) continue;
         if (head || entry.lost || !this.#silent) soonest = Math.min(soonest, this.#due(entry));
         head = false;
       }
@@ -300,11 +354,12 @@ export class StreamSender<T> {
    * @returns The payloads.
    */
   drain(): Array<{ payload: T; sent: boolean }> {
-    const entries = [...this.#entries.values()].map((entry) => ({
-      payload: entry.payload,
-      sent: entry.firstSentAt !== undefined,
-    }));
-    this.#entries.clear();
+    const entries: Array<{ payload: T; sent: boolean }> = [];
+    for (let n = this.#base; n < this.#next; n++) {
+      const entry = this.#entries.get(n);
+      if (entry) entries.push({ payload: entry.payload, sent: entry.firstSentAt !== undefined });
+    }
+    this.#entries.clear(this.#next);
     this.#nextDue = undefined;
     this.#base = this.#next;
     this.#sentUpTo = this.#next - 1;
