@@ -44,7 +44,7 @@ struct member {
   int64_t joined_at; /* last join sent */
   int64_t last_sent, ping_at; /* ping_at: the slot the server gave, 0 if none */
   int64_t heartbeat;
-  /* Own stream: messages 1..send, then the leave. */
+  /* Own stream: messages 1..send, then the leave; `next` is the next number to send. */
   int next, acked;
   int64_t sent_at[WINDOW];
   /* The server's stream. */
@@ -177,8 +177,14 @@ static void take(struct member *m, const char *data, size_t size, int64_t now) {
   }
 }
 
-/* Sends the member's next messages as far as the window allows, and resends late ones. */
+/*
+ * Sends the member's stream: new frames up to `last` as far as the window allows, and again any
+ * unacknowledged for RTO_NS. Frames 1..send_count are messages; send_count + 1 is the leave.
+ */
 static void speak(struct member *m, int last, int64_t now) {
+  while (m->next <= last && m->next - m->acked <= WINDOW) {
+    m->sent_at[m->next++ % WINDOW] = now - RTO_NS; /* due at once */
+  }
   char text[256];
   for (int n = m->acked + 1; n < m->next; n++) {
     if (now - m->sent_at[n % WINDOW] < RTO_NS) continue;
@@ -189,11 +195,6 @@ static void speak(struct member *m, int last, int64_t now) {
                  "\"text\":\"benchmark message %d\"}", m->token, n, n);
     send_text(m, text, size);
     m->sent_at[n % WINDOW] = now;
-  }
-  while (m->next <= last && m->next - m->acked <= WINDOW) {
-    int n = m->next++;
-    m->sent_at[n % WINDOW] = now - RTO_NS; /* due: the loop above sends it */
-    speak(m, 0, now);
   }
 }
 
@@ -224,7 +225,7 @@ int main(int argc, char **argv) {
     snprintf(m->nick, sizeof m->nick, "c%dx%d", getpid() % 10000, i);
     for (int k = 0; k < 22; k++) m->session[k] = alphabet[random() % 64];
     m->seen = calloc(SEEN_BITS / 8, 1);
-    m->next = m->acked = 0;
+    m->next = 1; /* the first frame of its stream */
     event.data.u32 = i;
     epoll_ctl(poll, EPOLL_CTL_ADD, m->fd, &event);
     send_join(m, start);
