@@ -22,8 +22,15 @@ import type { Address, Transmit } from "./address.ts";
 export interface Machine<E> {
   /** Handles a datagram; must not retain `data`, whose buffer is reused. */
   receive(data: Uint8Array, from: Address, now: number): void;
-  /** Handles the passing of time. */
-  tick(now: number): void;
+  /**
+   * Handles the passing of time.
+   *
+   * @param now The current time in ms.
+   * @param inputQueued Datagrams have arrived that `receive` has not had yet.
+   *   A machine may then hold back retransmissions for a moment, as the
+   *   acknowledgements they wait for may be among them.
+   */
+  tick(now: number, inputQueued?: boolean): void;
   /** When `tick` should next run, if ever. */
   deadline(): number | undefined;
   /** Takes what to send and what happened since the last call. */

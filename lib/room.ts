@@ -460,8 +460,11 @@ export class Room implements Machine<RoomLogEntry> {
    * Fires what is due: removes silent members, retransmits, acknowledges.
    *
    * @param now The current time in ms.
+   * @param inputQueued The server has datagrams it has not read yet: a
+   *   member's retransmissions by timeout wait a millisecond at a time (its
+   *   acknowledgement may be among them), while everything else goes on.
    */
-  tick(now: number): void {
+  tick(now: number, inputQueued = false): void {
     this.#feed.flushDue(now);
     this.#refreshDeadlines();
     const due: Member[] = [];
@@ -475,6 +478,7 @@ export class Room implements Machine<RoomLogEntry> {
       if (now > member.lastHeard + member.channel.timeout) {
         this.#remove(member, "timeout", now);
       } else {
+        if (inputQueued) member.channel.holdTimeouts(now + 1);
         fireDue(member.channel.timers, now);
       }
     }

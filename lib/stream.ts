@@ -143,6 +143,8 @@ export class StreamSender<T> {
   #rto: number;
   #srtt: number | undefined;
   #rttvar = 0;
+  /** No retransmission by timeout before this time (see {@linkcode StreamSender.holdTimeouts}). */
+  #heldUntil = -Infinity;
   #counters: StreamCounters[];
   /** Cached earliest retransmission time (Infinity: none); `undefined` when it must be recomputed. */
   #nextDue: number | undefined;
@@ -219,7 +221,8 @@ export class StreamSender<T> {
         if (entry?.sentAt === undefined || entry.sacked) continue;
         const timed = head || !silent;
         head = false;
-        if (!entry.lost && !(timed && now >= this.#due(entry))) continue;
+        const due = timed && now >= this.#due(entry) && now >= this.#heldUntil;
+        if (!entry.lost && !due) continue;
         if (!entry.lost) this.#silent = true; // until an ack comes, only the oldest is timed
         entry.timeout = entry.lost ? "lost" : this.#due(entry) - entry.sentAt;
         this.#lost(n);
@@ -317,12 +320,28 @@ export class StreamSender<T> {
       for (let n = this.#base; n <= this.#sentUpTo; n++) {
         const entry = this.#entries.get(n);
         if (entry?.sentAt === undefined || entry.sacked) continue;
-        if (head || entry.lost || !this.#silent) soonest = Math.min(soonest, this.#due(entry));
+        if (entry.lost) soonest = Math.min(soonest, this.#due(entry));
+        else if (head || !this.#silent) {
+          soonest = Math.min(soonest, Math.max(this.#due(entry), this.#heldUntil));
+        }
         head = false;
       }
       this.#nextDue = soonest;
     }
     return this.#nextDue === Infinity ? undefined : this.#nextDue;
+  }
+
+  /**
+   * Holds retransmissions by timeout until `until`: the owner has datagrams
+   * it has not read yet, and the acknowledgement a timeout would give up on
+   * may be among them. Payloads presumed lost (a later one was acknowledged)
+   * still go at once.
+   *
+   * @param until A time in ms.
+   */
+  holdTimeouts(until: number): void {
+    this.#heldUntil = until;
+    this.#nextDue = undefined;
   }
 
   /**

@@ -107,3 +107,27 @@ Deno.test("BatchSender without --allow-ffi, or on an IPv6 socket, says why it ca
     conn.close();
   }
 });
+
+Deno.test({
+  name: "BatchSender tells whether datagrams wait in its socket unread",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const sender = BatchSender.open(conn, () => {});
+    ok(sender instanceof BatchSender, String(sender));
+    equal(sender.queuedInput(), 0);
+    const to = conn.addr as Deno.NetAddr;
+    for (let i = 0; i < 3; i++) await peer.send(new Uint8Array(100), to);
+    const deadline = Date.now() + 2000;
+    while (sender.queuedInput() === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    ok(sender.queuedInput() > 300, "three datagrams, and the kernel's bookkeeping");
+    for (let i = 0; i < 3; i++) await conn.receive();
+    equal(sender.queuedInput(), 0);
+    await sender.close();
+    conn.close();
+    peer.close();
+  },
+});

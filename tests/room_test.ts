@@ -850,3 +850,19 @@ Deno.test("Room packs a joiner's member list and history into as few datagrams a
   ok(inside.length >= 32, "the first window of the stream (the roster and history) at once");
   ok(stream.length <= inside.length / 5, `${inside.length} frames in ${stream.length} datagrams`);
 });
+
+Deno.test("Room: while datagrams wait unread, a member's retransmissions wait too, but not its acknowledgements", () => {
+  const room = new Room({ randomBytes: (n) => new Uint8Array(n).fill(4) });
+  join(room, "alice", 1);
+  drain(room); // the welcome and alice's first frames, which she does not acknowledge yet
+  send(room, 1, { type: "msg", n: 1, text: "hi" }, 5); // acknowledged within ACK_DELAY
+  drain(room);
+  const stream = (port: number) =>
+    (drain(room).get(port) ?? []).filter((f) => typeof f === "object" && "n" in f) as Json[];
+  room.tick(5 + ACK_DELAY, true);
+  deepEqual(stream(1).map((f) => f.type), ["ack"], "the ack goes; the input may hold alice's");
+  room.tick(250, true); // alice's frames are due again, but her ack may be in what is unread
+  deepEqual(stream(1), []);
+  room.tick(251, false); // read, and no ack among it: now they go
+  ok(stream(1).length > 0, "retransmitted once the input was read");
+});

@@ -41,6 +41,20 @@ Deno.test("StreamSender sends a peer that stops acknowledging its window once, t
   equal(sender.transmit(10_500).length, 31);
 });
 
+Deno.test("StreamSender holds retransmissions by timeout when told, not those presumed lost", () => {
+  const sender = new StreamSender<string>({ initialRto: 100 });
+  for (const payload of ["a", "b", "c"]) sender.push(payload);
+  sender.transmit(0);
+  sender.holdTimeouts(150); // its owner has input to read first
+  equal(sender.deadline(), 150);
+  deepEqual(sender.transmit(120), []);
+  sender.ack(0, [2], 130); // b arrived: a, sent no later, is presumed lost and goes at once
+  deepEqual(sender.transmit(130), [[1, "a"]]);
+  const due = sender.deadline()!; // c's own timeout (the ack measured a round trip), after the hold
+  ok(due >= 150, `${due}`);
+  deepEqual(sender.transmit(due), [[3, "c"]]);
+});
+
 Deno.test("StreamSender ignores acks for numbers it never sent", () => {
   const sender = new StreamSender<string>();
   sender.push("a");

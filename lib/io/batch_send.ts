@@ -58,6 +58,8 @@ const SOCK_DGRAM = 2;
 const SO_RCVBUF = 8;
 /** Like SO_RCVBUF, past the system's limit (`net.core.rmem_max`); needs CAP_NET_ADMIN. */
 const SO_RCVBUFFORCE = 33;
+/** The socket's memory use; its first number is the bytes waiting in the receive queue. */
+const SO_MEMINFO = 55;
 
 // `sendmmsg` takes a pointer found once per block of memory, not a buffer: Deno finds a buffer's
 // address on every call, and between datagrams of an idle room that is most of the call's cost
@@ -68,6 +70,11 @@ const SYMBOLS = {
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  getsockoptAt: {
+    name: "getsockopt",
+    parameters: ["i32", "i32", "i32", "pointer", "pointer"],
+    result: "i32",
+  },
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>;
@@ -122,6 +129,8 @@ export class BatchSender {
    * has one call at a time, and its memory is not touched until it is over).
    */
   #scratch = allocate(64 * 1024);
+  /** Where `getsockopt` writes the socket's memory use, and its length. */
+  readonly #memInfo = allocate(128);
   readonly #laneMemory: Block[] = Array.from({ length: LANES }, () => allocate(64 * 1024));
   /** System calls made (of them, on background threads), and datagrams they sent. */
   readonly counters = { calls: 0, background: 0, datagrams: 0, fallbacks: 0 };
@@ -211,6 +220,22 @@ export class BatchSender {
     new DataView(size.buffer).setUint32(0, 4, true);
     getsockopt(this.#fd, SOL_SOCKET, SO_RCVBUF, value, size);
     return new DataView(value.buffer).getInt32(0, true);
+  }
+
+  /**
+   * Bytes waiting in the socket's receive queue, as the kernel counts them
+   * (bookkeeping included): 0 when everything that arrived has been read.
+   *
+   * @returns The bytes queued.
+   */
+  queuedInput(): number {
+    const { view, pointer } = this.#memInfo;
+    view.setUint32(64, 9 * 4, true);
+    const length = Deno.UnsafePointer.offset(pointer, 64);
+    if (this.#libc.symbols.getsockoptAt(this.#fd, SOL_SOCKET, SO_MEMINFO, pointer, length) !== 0) {
+      return 0;
+    }
+    return view.getUint32(0, true);
   }
 
   /** Unloads the C library, after what is in flight. */

@@ -17,6 +17,11 @@ import { InFlight } from "./in_flight.ts";
 const RECEIVE_BUFFER = 65_536;
 /** The kernel's queue of datagrams not yet read, asked for where possible: a burst must fit. */
 const RECEIVE_BUFFER_BYTES = 2 << 20;
+/**
+ * Longest that retransmissions wait for datagrams already queued to be read,
+ * in ms: under a flood the queue is never empty, and they must still go.
+ */
+const READ_FIRST = 50;
 
 /**
  * Runs a {@linkcode Machine} on a UDP socket.
@@ -35,6 +40,8 @@ export class UdpEndpoint<E> {
   readonly #clock: () => number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt: number | undefined;
+  /** Since when ticks have found datagrams queued, unread. */
+  #queuedSince: number | undefined;
   #closed = false;
   /** Portable sends not yet completed. */
   readonly #sending = new InFlight();
@@ -240,8 +247,26 @@ export class UdpEndpoint<E> {
     if (at === undefined) return;
     this.#timer = setTimeout(() => {
       this.#timerAt = undefined;
-      this.#machine.tick(this.#clock());
+      const now = this.#clock();
+      this.#machine.tick(now, this.#inputQueued(now));
       this.pump();
     }, Math.max(0, at - this.#clock()));
+  }
+
+  /**
+   * Whether datagrams wait in the socket, unread, for less than READ_FIRST:
+   * the kernel gives TCP's input the same precedence over its timers, so
+   * that an acknowledgement that has arrived is never taken for lost. Known
+   * only on the fast path (it asks the kernel through the same FFI).
+   */
+  #inputQueued(now: number): boolean {
+    if (this.#batch === undefined || this.#batch.queuedInput() === 0) {
+      this.#queuedSince = undefined;
+      return false;
+    }
+    this.#queuedSince ??= now;
+    if (now - this.#queuedSince < READ_FIRST) return true;
+    this.#queuedSince = undefined; // their turn now; the next wait starts afresh
+    return false;
   }
 }
