@@ -9,7 +9,9 @@
  * vectors, IPv4 addresses, then the datagrams, all copied in), kept
  * referenced until the call's promise settles and never written again. The
  * library only reads it; nothing received from the network passes through
- * this module.
+ * this module. It also asks the kernel how many bytes wait unread in the
+ * socket's receive queue (`getsockopt`, `SO_MEMINFO`, into a block of its
+ * own): numbers about the socket, never its datagrams.
  *
  * @module
  */
@@ -60,6 +62,8 @@ const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
 /** The socket's memory use; its first number is the bytes waiting in the receive queue. */
 const SO_MEMINFO = 55;
+/** What `SO_MEMINFO` gives: nine 32-bit numbers (SK_MEMINFO_VARS). */
+const MEMINFO_BYTES = 9 * 4;
 
 // `sendmmsg` takes a pointer found once per block of memory, not a buffer: Deno finds a buffer's
 // address on every call, and between datagrams of an idle room that is most of the call's cost
@@ -129,8 +133,9 @@ export class BatchSender {
    * has one call at a time, and its memory is not touched until it is over).
    */
   #scratch = allocate(64 * 1024);
-  /** Where `getsockopt` writes the socket's memory use, and its length. */
+  /** Where `getsockopt` writes the socket's memory use (at 0), and its length (at 64). */
   readonly #memInfo = allocate(128);
+  readonly #memInfoLength = Deno.UnsafePointer.offset(this.#memInfo.pointer, 64)!;
   readonly #laneMemory: Block[] = Array.from({ length: LANES }, () => allocate(64 * 1024));
   /** System calls made (of them, on background threads), and datagrams they sent. */
   readonly counters = { calls: 0, background: 0, datagrams: 0, fallbacks: 0 };
@@ -230,12 +235,12 @@ export class BatchSender {
    */
   queuedInput(): number {
     const { view, pointer } = this.#memInfo;
-    view.setUint32(64, 9 * 4, true);
-    const length = Deno.UnsafePointer.offset(pointer, 64);
-    if (this.#libc.symbols.getsockoptAt(this.#fd, SOL_SOCKET, SO_MEMINFO, pointer, length) !== 0) {
+    view.setUint32(64, MEMINFO_BYTES, true);
+    const { getsockoptAt } = this.#libc.symbols;
+    if (getsockoptAt(this.#fd, SOL_SOCKET, SO_MEMINFO, pointer, this.#memInfoLength) !== 0) {
       return 0;
     }
-    return view.getUint32(0, true);
+    return view.getUint32(0, true); // SK_MEMINFO_RMEM_ALLOC
   }
 
   /** Unloads the C library, after what is in flight. */
