@@ -160,15 +160,16 @@ export class Envelope<F extends Tokened> {
       return this.seal(out);
     }
     const head = this.#bundle;
+    const sizes = items.map((item) => layout.size(item));
     let size = head.length + items.length + 1; // commas, then "]}"
-    for (const item of items) size += layout.size(item);
+    for (const bytes of sizes) size += bytes;
     const out = new Uint8Array(size);
     out.set(head);
     let at = head.length;
     for (const [i, item] of items.entries()) {
       if (i > 0) out[at++] = 0x2c; // ,
       layout.write(item, out, at);
-      at += layout.size(item);
+      at += sizes[i];
     }
     out[at++] = 0x5d; // ]
     out[at] = 0x7d; // }

@@ -96,7 +96,7 @@ class Numbered<E> {
 
   delete(n: number): void {
     const i = n - this.#first;
-    if (this.#slots[i] === undefined) return;
+    if (i < 0 || this.#slots[i] === undefined) return;
     this.#slots[i] = undefined;
     this.#size--;
   }
