@@ -14,6 +14,7 @@ import { Impairment } from "./lib/impairment.ts";
 import { ClassroomWeb } from "./lib/io/http.ts";
 import { Projector } from "./lib/projector.ts";
 import { Room } from "./lib/room.ts";
+import type { RoomLogEntry } from "./lib/room_log.ts";
 import { traceLine, TraceNotes } from "./lib/trace.ts";
 import { HELP, parseServerArgs } from "./lib/server_config.ts";
 import { exitWith, explainBindError, readEnv, resolvePassword } from "./lib/io/os.ts";
@@ -59,12 +60,17 @@ function openDiscovery(log: (line: string) => void): Deno.DatagramConn | undefin
 }
 
 /** The teacher's console: each line typed at the server is a command (`/help`). */
-function readConsole(room: Room, pump: () => void, log: (line: string) => void): void {
+function readConsole(
+  room: Room,
+  endpoint: UdpEndpoint<RoomLogEntry>,
+  log: (line: string) => void,
+): void {
+  const kernelDropped = () => endpoint.droppedInput();
   (async () => {
     try {
       for await (const line of stdinLines()) {
-        for (const answer of runConsole(room, line, Date.now())) log(answer);
-        pump();
+        for (const answer of runConsole(room, line, Date.now(), kernelDropped)) log(answer);
+        endpoint.pump();
       }
     } catch {
       // no console (stdin closed or not readable): the server runs on without one
@@ -210,12 +216,12 @@ async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGINT", stop);
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
   const beaconRunning = discovery?.run();
-  readConsole(room, () => endpoint.pump(), log);
+  readConsole(room, endpoint, log);
   await endpoint.run();
   await endpoint.flushed();
   await beaconRunning;
   transcript?.close();
-  log(`stopped: ${describeStats(room.stats).join("; ")}`);
+  log(`stopped: ${describeStats(room.stats, endpoint.droppedInput()).join("; ")}`);
   logWriter.flush();
   return EXIT.ok;
 }

@@ -31,6 +31,8 @@ export const CONSOLE_HELP: readonly string[] = [
  * @param room The room.
  * @param line The line, without its ending.
  * @param now The current time in ms.
+ * @param kernelDropped Datagrams the kernel dropped before the server read
+ *   them, for `/stats`, where the server can tell.
  * @returns Lines to print for the teacher.
  *
  * @example Usage
@@ -44,7 +46,12 @@ export const CONSOLE_HELP: readonly string[] = [
  * deepEqual(runConsole(room, "/topic Exam at 10", 0), ["topic set"]);
  * ```
  */
-export function runConsole(room: Room, line: string, now: number): string[] {
+export function runConsole(
+  room: Room,
+  line: string,
+  now: number,
+  kernelDropped?: () => number | undefined,
+): string[] {
   const text = line.trim();
   if (text === "") return [];
   if (!text.startsWith("/")) return run(() => (room.teacher.say(text, now), ["said"]));
@@ -90,7 +97,7 @@ export function runConsole(room: Room, line: string, now: number): string[] {
       );
     }
     case "stats":
-      return describeStats(room.stats);
+      return describeStats(room.stats, kernelDropped?.());
     case "help":
       return [...CONSOLE_HELP];
     default:

@@ -88,7 +88,7 @@ export interface RoomFacts {
  *   name: "lab", timeout: 30_000, legacyTimeout: 600_000, maxBacklog: 100, stream: {},
  *   legacy: true, secret: undefined, random: (n) => new Uint8Array(n),
  *   send: (_, data) => sent.push(data),
- *   stats: { datagrams: 0, overBudget: 0, datagramsOut: 0, relayed: 0, ...streamCounters(), acksReceived: 0, garbage: 0, oversize: 0,
+ *   stats: { datagrams: 0, overBudget: 0, shed: 0, datagramsOut: 0, relayed: 0, ...streamCounters(), acksReceived: 0, garbage: 0, oversize: 0,
  *     badFrame: 0, notJoined: 0, forged: 0, unvalidated: 0, rateLimited: 0, forgedAck: 0,
  *     tooFarAhead: 0 },
  * });

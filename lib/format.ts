@@ -109,6 +109,8 @@ export function describeLogEntry(entry: RoomLogEntry): string {
  * the server's stop line (all on one).
  *
  * @param s The counters.
+ * @param kernelDropped Datagrams the kernel dropped before the server read
+ *   them (shed sources, a full queue), where the server can tell.
  * @returns Traffic, the protocol's repairs, drops by reason, and limits.
  *
  * @example Usage
@@ -121,7 +123,10 @@ export function describeLogEntry(entry: RoomLogEntry): string {
  * equal(traffic, "datagrams: 0 in, 0 out; 0 events relayed; 0 stream frames sent, 0 retransmitted");
  * ```
  */
-export function describeStats(s: RoomStats): string[] {
+export function describeStats(s: RoomStats, kernelDropped?: number): string[] {
+  const unread = kernelDropped === undefined
+    ? ""
+    : `; dropped by the kernel before reading (shed sources, a full queue): ${kernelDropped}`;
   return [
     `datagrams: ${s.datagrams} in, ${s.datagramsOut} out; ${s.relayed} events relayed; ` +
     `${s.sent} stream frames sent, ${s.retransmitted} retransmitted`,
@@ -130,7 +135,7 @@ export function describeStats(s: RoomStats): string[] {
     `dropped: ${s.garbage} garbage, ${s.oversize} oversize, ${s.badFrame} bad frames, ` +
     `${s.notJoined} from non-members, ${s.forged} forged or replayed, ${s.forgedAck} bad acks, ` +
     `${s.tooFarAhead} too far ahead`,
-    `rate-limited: ${s.rateLimited}; over their datagram budget (flooding): ${s.overBudget}; ` +
-    `joins sent a retry: ${s.unvalidated}`,
+    `rate-limited: ${s.rateLimited}; over their datagram budget (flooding): ${s.overBudget}, ` +
+    `sources shed ${s.shed} times${unread}; joins sent a retry: ${s.unvalidated}`,
   ];
 }

@@ -35,6 +35,13 @@ export interface Machine<E> {
   deadline(): number | undefined;
   /** Takes what to send and what happened since the last call. */
   poll(): { transmits: Transmit[]; events: E[] };
+  /**
+   * Sources the machine drops unread for now (a flood), when that list has
+   * changed since the last call: the socket loop may have the kernel drop
+   * their datagrams before they are read. Only a hint; the machine drops
+   * them anyway.
+   */
+  shed?(): Address[] | undefined;
 }
 
 /**

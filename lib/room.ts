@@ -61,6 +61,7 @@ import { nickKey } from "./nick.ts";
 import { groupRuns } from "./notices.ts";
 import { RateLimiter, roomBurst, TokenBucket } from "./rate_limit.ts";
 import { RoomFeed } from "./room_feed.ts";
+import { Shedding } from "./shedding.ts";
 import { NOT_SAVED, Requests } from "./requests.ts";
 import { MinHeap } from "./min_heap.ts";
 import type { Journal } from "./room_journal.ts";
@@ -156,6 +157,8 @@ export class Room implements Machine<RoomLogEntry> {
   readonly #maxPerIp: number;
   /** Datagrams each source may have handled, before any decoding: a flood costs the flooder. */
   #budget: RateLimiter;
+  /** Sources over their budget, which the socket loop may have the kernel drop for a while. */
+  readonly #shedding = new Shedding();
   #rate: number;
   /** Where room events get their `seq` and go out to every member. */
   readonly #feed: RoomFeed;
@@ -193,6 +196,7 @@ export class Room implements Machine<RoomLogEntry> {
   readonly stats: RoomStats = {
     datagrams: 0,
     overBudget: 0,
+    shed: 0,
     datagramsOut: 0,
     relayed: 0,
     ...streamCounters(),
@@ -374,8 +378,9 @@ export class Room implements Machine<RoomLogEntry> {
   #receive(data: Uint8Array, from: Address, key: string, now: number): void {
     this.#bornAt ??= now;
     this.stats.datagrams++;
-    if (!this.#budget.allow(key, now)) {
+    if (this.#shedding.covers(key, now) || !this.#budget.allow(key, now)) {
       this.stats.overBudget++; // dropped unread: its sender pays for its flood, nobody else
+      if (this.#shedding.over(from, key, now)) this.stats.shed++;
       return;
     }
     const member = this.#members.at(key);
@@ -465,6 +470,7 @@ export class Room implements Machine<RoomLogEntry> {
    *   acknowledgement may be among them), while everything else goes on.
    */
   tick(now: number, inputQueued = false): void {
+    this.#shedding.expire(now);
     this.#feed.flushDue(now);
     this.#refreshDeadlines();
     const due: Member[] = [];
@@ -520,13 +526,24 @@ export class Room implements Machine<RoomLogEntry> {
    */
   deadline(): number | undefined {
     this.#refreshDeadlines();
-    const notices = this.#feed.due;
+    const soonest = Math.min(this.#feed.due, this.#shedding.deadline() ?? Infinity);
     for (let top = this.#deadlines.peek(); top; top = this.#deadlines.peek()) {
       const [at, member] = top;
-      if (this.#members.has(member)) return Math.min(at, notices);
+      if (this.#members.has(member)) return Math.min(at, soonest);
       this.#deadlines.pop(); // gone
     }
-    return notices === Infinity ? undefined : notices;
+    return soonest === Infinity ? undefined : soonest;
+  }
+
+  /**
+   * The sources the room now drops unread for flooding, when that list has
+   * changed since the last call: the socket loop may have the kernel drop
+   * their datagrams instead (see `shedding.ts`).
+   *
+   * @returns Each source shed, or undefined when the list is unchanged.
+   */
+  shed(): Address[] | undefined {
+    return this.#shedding.take();
   }
 
   /** Works out again the deadlines of members whose timers may have moved. */

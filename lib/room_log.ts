@@ -45,6 +45,11 @@ export interface RoomStats extends StreamCounters {
   datagrams: number;
   /** Dropped unread: their source was over its datagram budget (flooding). */
   overBudget: number;
+  /**
+   * Times a source over its budget was shed: its datagrams dropped unread
+   * for a while, by the kernel where the server can ask it to.
+   */
+  shed: number;
   /** Datagrams sent. */
   datagramsOut: number;
   /** Events queued for members (one per member per event). */

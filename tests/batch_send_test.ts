@@ -131,3 +131,41 @@ Deno.test({
     peer.close();
   },
 });
+
+Deno.test({
+  name: "BatchSender has the kernel drop a shed source's datagrams, and only that source's",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    // Same address, another port (a classmate behind the same NAT), and another address.
+    const flooder = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const neighbour = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const other = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.2", port: 0 });
+    const sender = BatchSender.open(conn, () => {});
+    ok(sender instanceof BatchSender, String(sender));
+    const to = conn.addr as Deno.NetAddr;
+    const round = async (label: string) => {
+      for (
+        const [name, socket] of [["flooder", flooder], ["neighbour", neighbour], ["other", other]]
+      ) {
+        await (socket as Deno.DatagramConn).send(new TextEncoder().encode(`${label} ${name}`), to);
+      }
+      await (other.send(new TextEncoder().encode(`${label} end`), to));
+      const heard: string[] = [];
+      for (;;) {
+        const text = new TextDecoder().decode((await conn.receive())[0]);
+        if (text.endsWith(" end")) return heard;
+        heard.push(text);
+      }
+    };
+    const start = sender.droppedInput();
+    ok(sender.dropFrom([flooder.addr as Deno.NetAddr, { hostname: "::1", port: 9 }]));
+    deepEqual(await round("shed"), ["shed neighbour", "shed other"]);
+    equal(sender.droppedInput() - start, 1);
+    ok(sender.dropFrom([]));
+    deepEqual(await round("heard"), ["heard flooder", "heard neighbour", "heard other"]);
+    ok(sender.dropFrom([]), "nothing to remove is not an error");
+    await sender.close();
+    for (const socket of [conn, flooder, neighbour, other]) socket.close();
+  },
+});

@@ -3,6 +3,7 @@ import type { Address, Transmit } from "../lib/address.ts";
 import { encodePadded, type RoomEvent } from "../lib/frame.ts";
 import { Room, type RoomLogEntry } from "../lib/room.ts";
 import { LEGACY_HELP } from "../lib/legacy.ts";
+import { SHED_FOR } from "../lib/shedding.ts";
 import { ACK_DELAY } from "../lib/stream.ts";
 import { fullableDisk } from "./sim.ts";
 
@@ -551,6 +552,31 @@ Deno.test("Room drops a flood from one source unread, beyond its datagram budget
   equal(room.stats.overBudget, 5000 - 600);
   send(room, 1, { type: "msg", n: 1, text: "still heard" }, 2);
   ok(log(room).some((e) => e.event.type === "msg"));
+});
+
+Deno.test("Room sheds a flooding source for as long as its budget takes to refill, then hears it again", () => {
+  const room = new Room({ rate: 5 });
+  equal(room.shed(), undefined);
+  for (let i = 0; i < 700; i++) room.receive(encoder.encode("{garbage"), at(66), 1);
+  deepEqual(room.shed(), [at(66)], "the socket loop is told once");
+  equal(room.shed(), undefined);
+  equal(room.stats.shed, 1);
+  ok(room.deadline()! <= 1 + SHED_FOR, "a tick comes to let it go");
+  // Shed means unheard until then, even once its budget has refilled.
+  drain(room); // the plain-text prompts its first lines got
+  send(room, 66, { type: "join", nick: "flood" }, SHED_FOR);
+  equal(drain(room).size, 0);
+  room.tick(SHED_FOR);
+  equal(room.shed(), undefined, "not yet");
+  room.tick(1 + SHED_FOR);
+  deepEqual(room.shed(), []);
+  equal(room.deadline(), undefined);
+  send(room, 66, { type: "join", nick: "flood" }, 1 + SHED_FOR);
+  ok(drain(room).has(66), "heard again: answered");
+  // Heard again, with its budget refilled: a flood is shed again, and counted again.
+  for (let i = 0; i < 700; i++) room.receive(encoder.encode("{garbage"), at(66), 1 + SHED_FOR);
+  deepEqual(room.shed(), [at(66)]);
+  equal(room.stats.shed, 2);
 });
 
 Deno.test("Room refuses joins beyond its size with room-full, for v1 and legacy alike", () => {

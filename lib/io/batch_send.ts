@@ -10,8 +10,11 @@
  * referenced until the call's promise settles and never written again. The
  * library only reads it; nothing received from the network passes through
  * this module. It also asks the kernel how many bytes wait unread in the
- * socket's receive queue (`getsockopt`, `SO_MEMINFO`, into a block of its
- * own): numbers about the socket, never its datagrams.
+ * socket's receive queue and how many datagrams it dropped (`getsockopt`,
+ * `SO_MEMINFO`, into a block of its own): numbers about the socket, never its
+ * datagrams. And it attaches a socket filter that drops a short list of
+ * flooding sources (`kernel_filter.ts`): the kernel copies and checks the
+ * filter's instructions during the call, and runs them on datagrams itself.
  *
  * @module
  */
@@ -19,6 +22,7 @@
 import type { Address } from "../address.ts";
 import { isIpv4 } from "../address.ts";
 import { InFlight } from "./in_flight.ts";
+import { dropFilter, INSTRUCTION_BYTES, type Ipv4Source } from "./kernel_filter.ts";
 
 /** `struct mmsghdr` on 64-bit Linux: a 56-byte `msghdr`, the sent length, padding. */
 const MMSGHDR = 64;
@@ -64,6 +68,13 @@ const SO_RCVBUFFORCE = 33;
 const SO_MEMINFO = 55;
 /** What `SO_MEMINFO` gives: nine 32-bit numbers (SK_MEMINFO_VARS). */
 const MEMINFO_BYTES = 9 * 4;
+/** Where `SO_MEMINFO` counts the datagrams the socket dropped (SK_MEMINFO_DROPS). */
+const MEMINFO_DROPS = 8 * 4;
+/** Attaches a classic BPF filter to the socket; detaches it. */
+const SO_ATTACH_FILTER = 26;
+const SO_DETACH_FILTER = 27;
+/** `struct sock_fprog`: the instruction count, padding, a pointer to the instructions. */
+const SOCK_FPROG = 16;
 
 // `sendmmsg` takes a pointer found once per block of memory, not a buffer: Deno finds a buffer's
 // address on every call, and between datagrams of an idle room that is most of the call's cost
@@ -241,6 +252,51 @@ export class BatchSender {
       return 0;
     }
     return view.getUint32(0, true); // SK_MEMINFO_RMEM_ALLOC
+  }
+
+  /**
+   * Datagrams the kernel dropped before they were read: from sources shed by
+   * {@linkcode BatchSender.dropFrom}, or for want of room in the queue.
+   *
+   * @returns The count since the socket was opened.
+   */
+  droppedInput(): number {
+    const { view, pointer } = this.#memInfo;
+    view.setUint32(64, MEMINFO_BYTES, true);
+    const { getsockoptAt } = this.#libc.symbols;
+    if (getsockoptAt(this.#fd, SOL_SOCKET, SO_MEMINFO, pointer, this.#memInfoLength) !== 0) {
+      return 0;
+    }
+    return view.getUint32(MEMINFO_DROPS, true);
+  }
+
+  /**
+   * Has the kernel drop every datagram from these sources, until the next
+   * call: the filter replaces the last one, and an empty list removes it.
+   * Sources that are not IPv4 addresses are left to the caller.
+   *
+   * @param sources The sources to drop.
+   * @returns Whether the kernel took the filter.
+   */
+  dropFrom(sources: readonly Address[]): boolean {
+    const { setsockopt } = this.#libc.symbols;
+    const listed: Ipv4Source[] = [];
+    for (const { hostname, port } of sources) {
+      const ip = ipv4(hostname);
+      if (ip !== undefined) listed.push({ ip, port });
+    }
+    if (listed.length === 0) {
+      // Fails (ENOENT) when no filter is attached, which is what was asked.
+      setsockopt(this.#fd, SOL_SOCKET, SO_DETACH_FILTER, new Uint8Array(new ArrayBuffer(128)), 4);
+      return true;
+    }
+    const filter = dropFilter(listed);
+    const program = new Uint8Array(new ArrayBuffer(128));
+    const view = new DataView(program.buffer);
+    view.setUint16(0, filter.length / INSTRUCTION_BYTES, true);
+    // The kernel copies the instructions during the call; `filter` is referenced until it returns.
+    setWord(view, 8, Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(filter))));
+    return setsockopt(this.#fd, SOL_SOCKET, SO_ATTACH_FILTER, program, SOCK_FPROG) === 0;
   }
 
   /** Unloads the C library, after what is in flight. */

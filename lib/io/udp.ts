@@ -43,6 +43,8 @@ export class UdpEndpoint<E> {
   /** Since when ticks have found datagrams queued, unread. */
   #queuedSince: number | undefined;
   #closed = false;
+  /** What {@linkcode UdpEndpoint.droppedInput} was when the socket closed. */
+  #droppedAtClose: number | undefined;
   /** Portable sends not yet completed. */
   readonly #sending = new InFlight();
   #batch: BatchSender | undefined;
@@ -116,6 +118,17 @@ export class UdpEndpoint<E> {
     this.#impairment = impairment;
   }
 
+  /**
+   * Datagrams the kernel dropped before this endpoint read them (from shed
+   * sources, or for want of room in the queue), where it can tell.
+   *
+   * @returns The count, or undefined off the fast path.
+   */
+  droppedInput(): number | undefined {
+    if (this.#closed) return this.#droppedAtClose;
+    return this.#batch?.droppedInput();
+  }
+
   /** The current time by this endpoint's clock. */
   now(): number {
     return this.#clock();
@@ -152,6 +165,9 @@ export class UdpEndpoint<E> {
     if (this.#closed) return;
     const { transmits, events } = this.#machine.poll();
     if (events.length > 0) this.#onEvents(events);
+    const shed = this.#machine.shed?.();
+    // On the fast path the kernel drops a shed flooder's datagrams: they are never even received.
+    if (shed !== undefined) this.#batch?.dropFrom(shed);
     if (this.#trace || this.#impairment) {
       for (const { to, data } of transmits) this.#sendWatched(to, data);
     } else if (this.#batch) {
@@ -172,6 +188,7 @@ export class UdpEndpoint<E> {
   /** Stops receiving and timing, after pending sends complete, and closes the socket. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#droppedAtClose = this.droppedInput();
     this.#closed = true;
     clearTimeout(this.#timer);
     for (const timer of this.#delayed) clearTimeout(timer);
