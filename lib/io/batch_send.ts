@@ -58,6 +58,14 @@ const SMALL_BATCH = 64;
 const BUSY_DATAGRAMS = 500;
 /** How often the load is judged, in ms. */
 const BUSY_WINDOW = 10;
+/** A lane's memory to begin with, and what it goes back to once the lanes are idle. */
+const LANE_MEMORY = 64 * 1024;
+/**
+ * How long the lanes go unused before memory a burst grew is given back, in
+ * ms: a 1,000-member join storm grows each lane to about a megabyte, which
+ * an idle room would otherwise keep for good.
+ */
+const SHRINK_AFTER = 5_000;
 const SOL_SOCKET = 1;
 const SO_TYPE = 3;
 const SOCK_DGRAM = 2;
@@ -143,11 +151,14 @@ export class BatchSender {
    * (over when they return), and one per lane for background calls (a lane
    * has one call at a time, and its memory is not touched until it is over).
    */
-  #scratch = allocate(64 * 1024);
+  #scratch = allocate(LANE_MEMORY);
   /** Where `getsockopt` writes the socket's memory use (at 0), and its length (at 64). */
   readonly #memInfo = allocate(128);
   readonly #memInfoLength = Deno.UnsafePointer.offset(this.#memInfo.pointer, 64)!;
-  readonly #laneMemory: Block[] = Array.from({ length: LANES }, () => allocate(64 * 1024));
+  readonly #laneMemory: Block[] = Array.from({ length: LANES }, () => allocate(LANE_MEMORY));
+  /** When a background call was last made (by the load window's clock), and whether a lane grew. */
+  #lanesUsedAt = 0;
+  #lanesGrown = false;
   /** System calls made (of them, on background threads), and datagrams they sent. */
   readonly counters = { calls: 0, background: 0, datagrams: 0, fallbacks: 0 };
 
@@ -319,6 +330,12 @@ export class BatchSender {
       if (small) this.#scratch = memory;
       else this.#laneMemory[lane] = memory;
     }
+    if (!small) {
+      this.#lanesUsedAt = this.#window.start;
+      this.#lanesGrown ||= memory.bytes.length > LANE_MEMORY;
+    } else if (this.#lanesGrown && this.#window.start - this.#lanesUsedAt > SHRINK_AFTER) {
+      this.#shrinkLanes();
+    }
     this.#busy[lane] = true;
     this.#calls.start();
     this.counters.calls++;
@@ -331,6 +348,16 @@ export class BatchSender {
       (sent) => this.#done(lane, batch, sent, memory),
       () => this.#done(lane, batch, 0, memory),
     );
+  }
+
+  /** Gives back the memory idle lanes grew (to the garbage collector: nothing else holds it). */
+  #shrinkLanes(): void {
+    this.#lanesGrown = false;
+    for (let lane = 0; lane < LANES; lane++) {
+      if (this.#laneMemory[lane].bytes.length <= LANE_MEMORY) continue;
+      if (this.#busy[lane]) this.#lanesGrown = true; // its call still reads it: next time
+      else this.#laneMemory[lane] = allocate(LANE_MEMORY);
+    }
   }
 
   /**
