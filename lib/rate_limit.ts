@@ -65,6 +65,22 @@ export class RateLimiter {
     }
     return bucket.take(now);
   }
+
+  /**
+   * Leaves `key` at most `tokens` now, however long it has been quiet.
+   *
+   * @param key Who.
+   * @param tokens The most it may use at once from now.
+   * @param now The current time in ms.
+   */
+  limit(key: string, tokens: number, now: number): void {
+    let bucket = this.#buckets.get(key);
+    if (bucket === undefined) {
+      bucket = new TokenBucket(this.#perSecond, this.#burst, now);
+      this.#buckets.set(key, bucket);
+    }
+    bucket.limit(tokens, now);
+  }
 }
 
 /**
@@ -114,6 +130,17 @@ export class TokenBucket {
     this.#perMs = perSecond / 1000;
     this.#burst = burst;
     this.#tokens = Math.min(this.#tokens, burst);
+  }
+
+  /**
+   * Leaves at most `tokens` in the bucket now; it refills as usual from there.
+   *
+   * @param tokens The most left.
+   * @param now The current time in ms.
+   */
+  limit(tokens: number, now: number): void {
+    this.#refill(now);
+    this.#tokens = Math.min(this.#tokens, tokens);
   }
 
   /**

@@ -61,7 +61,7 @@ import { nickKey } from "./nick.ts";
 import { groupRuns } from "./notices.ts";
 import { RateLimiter, roomBurst, TokenBucket } from "./rate_limit.ts";
 import { RoomFeed } from "./room_feed.ts";
-import { Shedding } from "./shedding.ts";
+import { RELEASED_BURST, Shedding } from "./shedding.ts";
 import { NOT_SAVED, Requests } from "./requests.ts";
 import { MinHeap } from "./min_heap.ts";
 import type { Journal } from "./room_journal.ts";
@@ -378,7 +378,7 @@ export class Room implements Machine<RoomLogEntry> {
   #receive(data: Uint8Array, from: Address, key: string, now: number): void {
     this.#bornAt ??= now;
     this.stats.datagrams++;
-    if (this.#shedding.covers(key, now) || !this.#budget.allow(key, now)) {
+    if (this.#shedding.covers(key) || !this.#budget.allow(key, now)) {
       this.stats.overBudget++; // dropped unread: its sender pays for its flood, nobody else
       if (this.#shedding.over(from, key, now)) this.stats.shed++;
       return;
@@ -470,7 +470,7 @@ export class Room implements Machine<RoomLogEntry> {
    *   acknowledgement may be among them), while everything else goes on.
    */
   tick(now: number, inputQueued = false): void {
-    this.#shedding.expire(now);
+    for (const key of this.#shedding.expire(now)) this.#budget.limit(key, RELEASED_BURST, now);
     this.#feed.flushDue(now);
     this.#refreshDeadlines();
     const due: Member[] = [];
