@@ -32,12 +32,23 @@ const MIN_REPLY = 12;
 /** Addresses whose bytes are counted; the oldest is forgotten beyond it (its budget starts over at 0). */
 const LEDGER_SIZE = 4096;
 
+/**
+ * What a reply to an unvalidated address is for. A `retry` lets a program
+ * in, and programs arrive all at once (a class starting its clients); the
+ * others — an `error`, a plain-text join prompt — are read by a developer or
+ * a person at `nc`, who do not. So retries get a large allowance and the
+ * others a small one, which a flood of forged junk spends in a moment.
+ */
+export type ReplyKind = "retry" | "other";
+
 /** Settings of a {@linkcode Admission}. */
 export interface AdmissionOptions {
   /** Replies one unvalidated address may get at once, and per second. @default {[3, 1]} */
   perAddress?: [burst: number, perSecond: number];
-  /** Replies all unvalidated addresses together may get at once, and per second. @default {[1000, 300]} */
-  overall?: [burst: number, perSecond: number];
+  /** Retries all unvalidated addresses together may get at once, and per second. @default {[1000, 300]} */
+  retries?: [burst: number, perSecond: number];
+  /** Other replies all unvalidated addresses together may get at once, and per second. @default {[100, 100]} */
+  others?: [burst: number, perSecond: number];
 }
 
 /**
@@ -58,7 +69,7 @@ export interface AdmissionOptions {
 export class Admission {
   readonly #secret: Uint8Array;
   readonly #perAddress: RateLimiter;
-  readonly #overall: RateLimiter;
+  readonly #overall: Record<ReplyKind, RateLimiter>;
   readonly #guesses = new RateLimiter({ burst: 3, perSecond: 0.1 });
   #ledger = new BoundedMap<string, { received: number; sent: number }>(LEDGER_SIZE);
 
@@ -69,10 +80,12 @@ export class Admission {
    * @param options Rate limits.
    */
   constructor(secret: Uint8Array, options: AdmissionOptions = {}) {
-    const { perAddress = [3, 1], overall = [1000, 300] } = options;
+    const { perAddress = [3, 1], retries = [1000, 300], others = [100, 100] } = options;
     this.#secret = secret;
     this.#perAddress = new RateLimiter({ burst: perAddress[0], perSecond: perAddress[1] });
-    this.#overall = new RateLimiter({ burst: overall[0], perSecond: overall[1], maxKeys: 1 });
+    const overall = ([burst, perSecond]: [number, number]) =>
+      new RateLimiter({ burst, perSecond, maxKeys: 1 });
+    this.#overall = { retry: overall(retries), other: overall(others) };
   }
 
   /**
@@ -162,13 +175,16 @@ export class Admission {
    *
    * @param key The address's key.
    * @param now The current time in ms.
+   * @param kind What the reply is for: each kind has its own overall allowance.
    * @returns The most bytes the reply may take, or `undefined` when no reply may go now
    *   (its budget is spent, or a rate limit is reached: a token is then used up).
    */
-  reserve(key: string, now: number): number | undefined {
+  reserve(key: string, now: number, kind: ReplyKind): number | undefined {
     const budget = this.budget(key);
     if (budget < MIN_REPLY) return undefined;
-    if (!this.#perAddress.allow(key, now) || !this.#overall.allow("", now)) return undefined;
+    if (!this.#perAddress.allow(key, now) || !this.#overall[kind].allow("", now)) {
+      return undefined;
+    }
     return budget;
   }
 

@@ -147,7 +147,7 @@ export class Door {
     const secret = this.#options.secret;
     if (!this.#admission.validCookie(key, session, frame.cookie ?? "", now)) {
       this.#options.stats.unvalidated++;
-      const budget = this.#admission.reserve(key, now);
+      const budget = this.#admission.reserve(key, now, "retry");
       if (budget === undefined) return undefined;
       const cookie = this.#admission.cookie(key, session, now);
       const salt = secret ? { salt: secret.salt } : {};
@@ -214,7 +214,7 @@ export class Door {
       };
       return member;
     }
-    const budget = this.#admission.reserve(key, now);
+    const budget = this.#admission.reserve(key, now, "other");
     if (budget === undefined) return undefined;
     const code = legacy ? this.#admission.joinCode(key, now) : undefined;
     const prompt = legacyPrompt(name, code, budget);
@@ -323,7 +323,7 @@ export class Door {
   }
 
   #sendLimited(to: Address, key: string, frame: ShortenableFrame, size: number, now: number): void {
-    const budget = this.#admission.reserve(key, now);
+    const budget = this.#admission.reserve(key, now, "other");
     if (budget !== undefined) this.#sendWithin(to, key, frame, Math.min(size, budget));
   }
 

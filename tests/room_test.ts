@@ -581,6 +581,27 @@ Deno.test("Room sheds a flooding source for as long as its budget takes to refil
   equal(room.stats.shed, 2);
 });
 
+Deno.test("Room answers junk from strangers within a small allowance of its own: the retries a class needs to join stay", () => {
+  const room = new Room();
+  const count = (type: string) =>
+    [...drain(room).values()].flat().filter((f) => typeof f !== "string" && f.type === type).length;
+  // 1,000 bad frames, each from another address (forged), in one moment; large enough to answer.
+  const junk = encoder.encode(
+    JSON.stringify({ udpchat: 2, type: "teleport", pad: "x".repeat(200) }),
+  );
+  for (let port = 1000; port < 2000; port++) room.receive(junk, at(port), 1);
+  equal(count("error"), 100, "errors: 100 at once");
+  // A class of 500 arriving in the same moment still gets every retry.
+  for (let port = 3000; port < 3500; port++) {
+    room.receive(
+      encodePadded({ type: "join", nick: `s${port}`, session: `s${port}` }, 256),
+      at(port),
+      1,
+    );
+  }
+  equal(count("retry"), 500);
+});
+
 Deno.test("Room refuses joins beyond its size with room-full, for v1 and legacy alike", () => {
   const room = new Room({ maxMembers: 2 });
   join(room, "ann", 1);
