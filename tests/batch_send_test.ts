@@ -144,13 +144,13 @@ Deno.test({
     const sender = BatchSender.open(conn, () => {});
     ok(sender instanceof BatchSender, String(sender));
     const to = conn.addr as Deno.NetAddr;
+    const sources = { flooder, neighbour, other };
+    // Each source says one line, then `other` ends the round: what the server's socket heard.
     const round = async (label: string) => {
-      for (
-        const [name, socket] of [["flooder", flooder], ["neighbour", neighbour], ["other", other]]
-      ) {
-        await (socket as Deno.DatagramConn).send(new TextEncoder().encode(`${label} ${name}`), to);
+      for (const [name, socket] of Object.entries(sources)) {
+        await socket.send(new TextEncoder().encode(`${label} ${name}`), to);
       }
-      await (other.send(new TextEncoder().encode(`${label} end`), to));
+      await other.send(new TextEncoder().encode(`${label} end`), to);
       const heard: string[] = [];
       for (;;) {
         const text = new TextDecoder().decode((await conn.receive())[0]);

@@ -256,13 +256,7 @@ export class BatchSender {
    * @returns The bytes queued.
    */
   queuedInput(): number {
-    const { view, pointer } = this.#memInfo;
-    view.setUint32(64, MEMINFO_BYTES, true);
-    const { getsockoptAt } = this.#libc.symbols;
-    if (getsockoptAt(this.#fd, SOL_SOCKET, SO_MEMINFO, pointer, this.#memInfoLength) !== 0) {
-      return 0;
-    }
-    return view.getUint32(0, true); // SK_MEMINFO_RMEM_ALLOC
+    return this.#memoryInfo(0); // SK_MEMINFO_RMEM_ALLOC
   }
 
   /**
@@ -272,13 +266,18 @@ export class BatchSender {
    * @returns The count since the socket was opened.
    */
   droppedInput(): number {
+    return this.#memoryInfo(MEMINFO_DROPS);
+  }
+
+  /** One of the numbers `SO_MEMINFO` gives, by its byte offset (0 if the kernel will not say). */
+  #memoryInfo(at: number): number {
     const { view, pointer } = this.#memInfo;
     view.setUint32(64, MEMINFO_BYTES, true);
     const { getsockoptAt } = this.#libc.symbols;
     if (getsockoptAt(this.#fd, SOL_SOCKET, SO_MEMINFO, pointer, this.#memInfoLength) !== 0) {
       return 0;
     }
-    return view.getUint32(MEMINFO_DROPS, true);
+    return view.getUint32(at, true);
   }
 
   /**
