@@ -58,12 +58,7 @@ export class RateLimiter {
    * @returns Whether the event is allowed.
    */
   allow(key: string, now: number): boolean {
-    let bucket = this.#buckets.get(key);
-    if (bucket === undefined) {
-      bucket = new TokenBucket(this.#perSecond, this.#burst, now);
-      this.#buckets.set(key, bucket);
-    }
-    return bucket.take(now);
+    return this.#bucket(key, now).take(now);
   }
 
   /**
@@ -74,12 +69,17 @@ export class RateLimiter {
    * @param now The current time in ms.
    */
   limit(key: string, tokens: number, now: number): void {
+    this.#bucket(key, now).limit(tokens, now);
+  }
+
+  /** The key's bucket, made full if it has none (or it was forgotten). */
+  #bucket(key: string, now: number): TokenBucket {
     let bucket = this.#buckets.get(key);
     if (bucket === undefined) {
       bucket = new TokenBucket(this.#perSecond, this.#burst, now);
       this.#buckets.set(key, bucket);
     }
-    bucket.limit(tokens, now);
+    return bucket;
   }
 }
 
