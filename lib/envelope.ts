@@ -160,16 +160,15 @@ export class Envelope<F extends Tokened> {
       return this.seal(out);
     }
     const head = this.#bundle;
-    const sizes = items.map((item) => layout.size(item));
     let size = head.length + items.length + 1; // commas, then "]}"
-    for (const bytes of sizes) size += bytes;
+    for (let i = 0; i < items.length; i++) size += layout.size(items[i]);
     const out = new Uint8Array(size);
     out.set(head);
     let at = head.length;
-    for (const [i, item] of items.entries()) {
+    for (let i = 0; i < items.length; i++) {
       if (i > 0) out[at++] = 0x2c; // ,
-      layout.write(item, out, at);
-      at += sizes[i];
+      layout.write(items[i], out, at);
+      at += layout.size(items[i]); // measured again rather than kept: it counts digits
     }
     out[at++] = 0x5d; // ]
     out[at] = 0x7d; // }

@@ -203,9 +203,7 @@ export class EncodedEvent {
   entrySize(n: number): number {
     // `{"n":` and `,` around the number's digits, counted rather than formatted: it is asked of
     // every frame relayed to every member.
-    let digits = 1;
-    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    return 6 + digits + this.#body.length;
+    return 6 + digitCount(n) + this.#body.length;
   }
 
   /**
@@ -217,10 +215,27 @@ export class EncodedEvent {
    * @param at Where the entry starts; {@linkcode EncodedEvent.entrySize} bytes must fit.
    */
   writeEntry(n: number, out: Uint8Array, at: number): void {
-    const header = `{"n":${n},`;
-    for (let i = 0; i < header.length; i++) out[at + i] = header.charCodeAt(i);
-    out.set(this.#body, at + header.length);
+    out.set(ENTRY_START, at);
+    // The digits written straight in, last first: formatting a string per frame was garbage.
+    const digits = digitCount(n);
+    let rest = n;
+    for (let i = at + ENTRY_START.length + digits - 1; i >= at + ENTRY_START.length; i--) {
+      out[i] = 0x30 + rest % 10;
+      rest = Math.floor(rest / 10);
+    }
+    out[at + ENTRY_START.length + digits] = 0x2c; // ,
+    out.set(this.#body, at + ENTRY_START.length + digits + 1);
   }
+}
+
+/** `{"n":`, how every stream entry starts. */
+const ENTRY_START = encoder.encode('{"n":');
+
+/** Decimal digits of a whole number `n` ≥ 0. */
+function digitCount(n: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
 }
 
 /**

@@ -226,9 +226,9 @@ export class MemberLink implements Channel {
    * @returns `false` if it names numbers never sent: then nothing changes.
    */
   ack(n: number, sack: readonly number[], now: number): boolean {
-    const acked = this.#streams.ack(n, sack, now);
-    if (acked?.length) this.#lastProgress = now;
-    return acked !== undefined;
+    const delivered = this.#streams.ack(n, sack, now);
+    if (delivered) this.#lastProgress = now;
+    return delivered !== undefined;
   }
 
   /** The acknowledgement of everything received, to repeat after the member left. */

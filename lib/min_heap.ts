@@ -87,6 +87,19 @@ export class MinHeap<T> {
   }
 
   /**
+   * The item with the smallest key, left in place; `undefined` when empty.
+   * Unlike {@linkcode MinHeap.peek} it makes no tuple: the room asks on every datagram.
+   */
+  get min(): T | undefined {
+    return this.#items[0];
+  }
+
+  /** The smallest key; `Infinity` when empty. */
+  get minKey(): number {
+    return this.#keys.length === 0 ? Infinity : this.#keys[0];
+  }
+
+  /**
    * The smallest key and its item, left in place.
    *
    * @returns `[key, item]`, or `undefined` when empty.

@@ -69,6 +69,7 @@ import type { RoomLogEntry, RoomStats } from "./room_log.ts";
 import { streamCounters, type StreamOptions } from "./stream.ts";
 import type { TraceNotes } from "./trace.ts";
 import type { TranscriptEntry } from "./transcript.ts";
+import { TurnSet } from "./turn_set.ts";
 
 export type { ClosingNotice, PmNotice, RoomLogEntry, RoomStats } from "./room_log.ts";
 export type { MemberInfo } from "./teacher.ts";
@@ -178,9 +179,9 @@ export class Room implements Machine<RoomLogEntry> {
    * deadline is worked out again before the next look.
    */
   readonly #deadlines = new MinHeap<Member>();
-  readonly #dirty = new Set<Member>();
+  readonly #dirty = new TurnSet<Member>();
   /** Members whose frames queued this turn go out, packed, when it ends ({@linkcode Room.poll}). */
-  readonly #turn = new Set<Member>();
+  readonly #turn = new TurnSet<Member>();
   /** What members ask of the room once they are in. */
   readonly #requests: Requests;
   /** The teacher's actions on this room: what the server's console calls. */
@@ -474,9 +475,10 @@ export class Room implements Machine<RoomLogEntry> {
     this.#feed.flushDue(now);
     this.#refreshDeadlines();
     const due: Member[] = [];
-    for (let top = this.#deadlines.peek(); top && top[0] <= now; top = this.#deadlines.peek()) {
-      this.#deadlines.pop();
-      due.push(top[1]);
+    while (this.#deadlines.minKey <= now) {
+      const member = this.#deadlines.min!;
+      this.#deadlines.delete(member);
+      due.push(member);
     }
     for (const member of due) {
       if (!this.#members.has(member)) continue;
@@ -514,8 +516,7 @@ export class Room implements Machine<RoomLogEntry> {
    * @returns Datagrams to send, in order, and log entries.
    */
   poll(): { transmits: Transmit[]; events: RoomLogEntry[] } {
-    for (const member of this.#turn) if (this.#members.has(member)) member.channel.endTurn();
-    this.#turn.clear();
+    this.#turn.drain(this.#endTurn);
     return this.#output.take();
   }
 
@@ -527,10 +528,9 @@ export class Room implements Machine<RoomLogEntry> {
   deadline(): number | undefined {
     this.#refreshDeadlines();
     const soonest = Math.min(this.#feed.due, this.#shedding.deadline() ?? Infinity);
-    for (let top = this.#deadlines.peek(); top; top = this.#deadlines.peek()) {
-      const [at, member] = top;
-      if (this.#members.has(member)) return Math.min(at, soonest);
-      this.#deadlines.pop(); // gone
+    for (let member = this.#deadlines.min; member; member = this.#deadlines.min) {
+      if (this.#members.has(member)) return Math.min(this.#deadlines.minKey, soonest);
+      this.#deadlines.delete(member); // gone
     }
     return soonest === Infinity ? undefined : soonest;
   }
@@ -548,19 +548,20 @@ export class Room implements Machine<RoomLogEntry> {
 
   /** Works out again the deadlines of members whose timers may have moved. */
   #refreshDeadlines(): void {
-    for (const member of this.#dirty) {
-      if (!this.#members.has(member)) {
-        this.#deadlines.delete(member);
-        continue;
-      }
-      const silent = member.lastHeard + member.channel.timeout + 1;
-      this.#deadlines.set(
-        member,
-        Math.min(silent, nextDeadline(member.channel.timers) ?? Infinity),
-      );
-    }
-    this.#dirty.clear();
+    this.#dirty.drain(this.#refreshDeadline);
   }
+
+  /** Works out again one member's deadline. */
+  readonly #refreshDeadline = (member: Member): void => {
+    if (!this.#members.has(member)) return this.#deadlines.delete(member);
+    const silent = member.lastHeard + member.channel.timeout + 1;
+    this.#deadlines.set(member, Math.min(silent, nextDeadline(member.channel.timers) ?? Infinity));
+  };
+
+  /** Sends what a member's turn queued, if it is still here. */
+  readonly #endTurn = (member: Member): void => {
+    if (this.#members.has(member)) member.channel.endTurn();
+  };
 
   /** A join the door let through: a renewal, a replacement, or a newcomer if there is room. */
   #join(

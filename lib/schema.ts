@@ -312,11 +312,20 @@ export function validateFrame<T extends Table>(table: T, object: Json): FramesOf
     throw new FrameError("unknown-type", `Frame type '${type}' is not part of the protocol`);
   }
   const frame: Json = { type };
-  for (const [name, spec] of Object.entries(table[type])) {
+  for (const [name, spec] of fieldsOf(table[type])) {
     const value = readField(object, name, spec);
     if (value !== undefined) frame[name] = value;
   }
   return frame as FramesOf<T>;
+}
+
+/** Each shape's fields as a list, made once: listing them for every frame received was garbage. */
+const fieldLists = new WeakMap<Shape, Array<[string, FieldSpec]>>();
+
+function fieldsOf(shape: Shape): Array<[string, FieldSpec]> {
+  let fields = fieldLists.get(shape);
+  if (fields === undefined) fieldLists.set(shape, fields = Object.entries(shape));
+  return fields;
 }
 
 function isCount(value: unknown): value is number {

@@ -696,8 +696,11 @@ export class Session implements Machine<SessionEvent> {
     this.#streams.flushLater(now);
   }
 
+  /** A request the server has acknowledged. */
+  readonly #delivered = (outgoing: Outgoing): void => this.#outbox.acked(outgoing);
+
   #acked(n: number, sack: readonly number[], now: number): void {
-    for (const [, outgoing] of this.#streams.ack(n, sack, now) ?? []) this.#outbox.acked(outgoing);
+    this.#streams.ack(n, sack, now, this.#delivered);
     // The leave is the last request: once nothing is unacknowledged, the server has handled it.
     if (this.#leaveN !== undefined && this.#streams.unacked === 0) this.#close("left");
   }

@@ -54,16 +54,19 @@ export function streamCounters(): StreamCounters {
 interface Entry<T> {
   payload: T;
   /** When it was last sent; `undefined` while it waits for room in the window. */
-  sentAt?: number;
-  firstSentAt?: number;
+  sentAt: number | undefined;
+  firstSentAt: number | undefined;
   tries: number;
   /** Presumed lost: a later payload was acknowledged. */
-  lost?: boolean;
+  lost: boolean;
   /** Selectively acknowledged: the peer holds it but has not delivered it yet. */
-  sacked?: boolean;
+  sacked: boolean;
   /** For the trace: the timeout that expired before the last retransmission, or that it went early (presumed lost). */
-  timeout?: number | "lost";
+  timeout: number | "lost" | undefined;
 }
+
+/** What {@linkcode StreamSender.transmit} returns when there is nothing to send, shared. */
+const NOTHING: ReadonlyArray<never> = Object.freeze([]);
 
 /**
  * The payloads a sender holds, by stream number, in an array: the numbers
@@ -124,12 +127,14 @@ class Numbered<E> {
  * @example Usage
  * ```ts
  * import { StreamSender } from "./stream.ts";
- * import { deepEqual } from "node:assert/strict";
+ * import { deepEqual, equal } from "node:assert/strict";
  *
  * const sender = new StreamSender<string>();
  * sender.push("hello");
  * deepEqual(sender.transmit(0), [[1, "hello"]]);
- * deepEqual(sender.ack(1, [], 10), [[1, "hello"]]);
+ * const delivered: string[] = [];
+ * equal(sender.ack(1, [], 10, (payload) => delivered.push(payload)), 1);
+ * deepEqual(delivered, ["hello"]);
  * ```
  */
 export class StreamSender<T> {
@@ -189,7 +194,16 @@ export class StreamSender<T> {
    * @returns Its stream number.
    */
   push(payload: T): number {
-    this.#entries.append({ payload, tries: 0 });
+    // Every field from the start: an entry keeps one shape, rather than growing one field at a time.
+    this.#entries.append({
+      payload,
+      sentAt: undefined,
+      firstSentAt: undefined,
+      tries: 0,
+      lost: false,
+      sacked: false,
+      timeout: undefined,
+    });
     return this.#next++;
   }
 
@@ -210,10 +224,13 @@ export class StreamSender<T> {
    * @param now The current time in ms.
    * @returns `[n, payload]` pairs, in the order to send them.
    */
-  transmit(now: number): Array<[number, T]> {
+  transmit(now: number): ReadonlyArray<readonly [number, T]> {
+    // The relay calls this for every member on every message, and on every acknowledgement: scan
+    // only when something is due, and make nothing when there is nothing to send.
+    const due = now >= (this.deadline() ?? Infinity);
+    if (!due && !this.#mayStart(this.#sentUpTo + 1)) return NOTHING;
     const out: Array<[number, T]> = [];
-    // The relay calls this for every member on every message: scan only when something is due.
-    if (now >= (this.deadline() ?? Infinity)) {
+    if (due) {
       const silent = this.#silent;
       let head = true;
       for (let n = this.#base; n <= this.#sentUpTo; n++) {
@@ -234,8 +251,7 @@ export class StreamSender<T> {
       }
       this.#nextDue = undefined;
     }
-    const limit = this.#base + Math.floor(this.#cwnd);
-    while (this.#sentUpTo + 1 < this.#next && this.#sentUpTo + 1 < limit) {
+    while (this.#mayStart(this.#sentUpTo + 1)) {
       const n = ++this.#sentUpTo;
       const entry = this.#entries.get(n);
       if (entry === undefined) continue;
@@ -257,55 +273,84 @@ export class StreamSender<T> {
    * @param n Everything up to `n` arrived.
    * @param sack Numbers beyond `n` that arrived too.
    * @param now The current time in ms.
+   * @param delivered Called with each payload newly delivered, oldest first.
    * A payload counts as delivered only once `n` covers it: one the peer
    * holds out of order (`sack`) is no longer retransmitted, but stays
    * unacknowledged, so a stream that breaks before the gap fills still
    * reports and {@linkcode StreamSender.drain}s it.
    *
-   * @returns The `[n, payload]` pairs newly delivered, or `undefined` if
-   *   the ack names numbers never sent (forged or stale): then nothing changes.
+   * @returns How many payloads were newly delivered, or `undefined` if the
+   *   ack names numbers never sent (forged or stale): then nothing changes.
    */
-  ack(n: number, sack: readonly number[], now: number): Array<[number, T]> | undefined {
-    if (n > this.#sentUpTo || sack.some((s) => s > this.#sentUpTo || s < 1)) return undefined;
+  ack(
+    n: number,
+    sack: readonly number[],
+    now: number,
+    delivered?: (payload: T) => void,
+  ): number | undefined {
+    if (n > this.#sentUpTo) return undefined;
+    for (const k of sack) if (k > this.#sentUpTo || k < 1) return undefined;
     this.#silent = false;
-    const acked: Array<[number, T]> = [];
-    let newest: { n: number; sentAt: number } | undefined;
-    const take = (k: number, delivered: boolean) => {
+    let count = 0;
+    // The newest payload this ack is the first news of, and when it was sent.
+    let newest = 0;
+    let newestSentAt = 0;
+    for (let k = this.#base; k <= n; k++) {
       const entry = this.#entries.get(k);
-      if (entry?.sentAt === undefined) return;
-      if (!entry.sacked) {
-        if (entry.tries === 1) {
-          this.#sample(now - entry.sentAt);
-          // Slow start doubles the window each round trip; then it grows by one per round trip.
-          this.#cwnd = Math.min(
-            this.#window,
-            this.#cwnd + (this.#cwnd < this.#ssthresh ? 1 : 1 / this.#cwnd),
-          );
-        }
-        if (newest === undefined || k > newest.n) newest = { n: k, sentAt: entry.sentAt };
+      if (entry?.sentAt === undefined) continue;
+      if (this.#arrived(entry, now) && k > newest) {
+        newest = k;
+        newestSentAt = entry.sentAt;
       }
-      entry.sacked = true;
-      if (!delivered) return;
       this.#entries.delete(k);
-      acked.push([k, entry.payload]);
-    };
-    for (let k = this.#base; k <= n; k++) take(k, true);
-    for (const k of sack) take(k, false);
+      count++;
+      delivered?.(entry.payload);
+    }
+    for (const k of sack) {
+      const entry = this.#entries.get(k);
+      if (entry?.sentAt === undefined) continue;
+      if (this.#arrived(entry, now) && k > newest) {
+        newest = k;
+        newestSentAt = entry.sentAt;
+      }
+    }
     this.#nextDue = undefined;
     while (this.#base < this.#next && this.#entries.get(this.#base) === undefined) this.#base++;
     this.#entries.forgetBelow(this.#base);
-    if (newest !== undefined) {
-      // Something sent no earlier has arrived, so these were most likely lost:
-      // resend them now rather than at their timeout (as RACK does for TCP).
-      for (let k = this.#base; k < newest.n; k++) {
-        const entry = this.#entries.get(k);
-        if (entry === undefined) continue;
-        if (!entry.sacked && entry.sentAt !== undefined && entry.sentAt <= newest.sentAt) {
-          entry.lost = true;
-        }
+    // Something sent no earlier has arrived, so these were most likely lost:
+    // resend them now rather than at their timeout (as RACK does for TCP).
+    for (let k = this.#base; k < newest; k++) {
+      const entry = this.#entries.get(k);
+      if (entry === undefined) continue;
+      if (!entry.sacked && entry.sentAt !== undefined && entry.sentAt <= newestSentAt) {
+        entry.lost = true;
       }
     }
-    return acked;
+    return count;
+  }
+
+  /**
+   * Notes that a sent payload arrived (delivered or held out of order).
+   *
+   * @returns `true` if this is the first news of it.
+   */
+  #arrived(entry: Entry<T>, now: number): boolean {
+    if (entry.sacked) return false;
+    entry.sacked = true;
+    if (entry.tries === 1) {
+      this.#sample(now - entry.sentAt!);
+      // Slow start doubles the window each round trip; then it grows by one per round trip.
+      this.#cwnd = Math.min(
+        this.#window,
+        this.#cwnd + (this.#cwnd < this.#ssthresh ? 1 : 1 / this.#cwnd),
+      );
+    }
+    return true;
+  }
+
+  /** Whether payload `n` may be sent for the first time: it is queued, and the window has room. */
+  #mayStart(n: number): boolean {
+    return n < this.#next && n < this.#base + Math.floor(this.#cwnd);
   }
 
   /**

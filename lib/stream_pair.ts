@@ -151,20 +151,21 @@ export class StreamPair<Out, In extends object> {
    */
   flush(now: number): void {
     this.#flushAt = undefined;
+    const items = this.#out.transmit(now);
+    if (items.length === 0) return;
     const { entry, packer } = this.#codec;
-    let group: Array<[number, Out]> = [];
+    let start = 0;
     let size = 0;
-    for (const item of this.#out.transmit(now)) {
-      const bytes = entry.size(item);
-      if (group.length > 0 && size + 1 + bytes > packer.capacity) {
-        this.#sendGroup(group, now);
-        group = [];
+    for (let i = 0; i < items.length; i++) {
+      const bytes = entry.size(items[i]);
+      if (i > start && size + 1 + bytes > packer.capacity) {
+        this.#sendGroup(items, start, i, now);
+        start = i;
         size = 0;
       }
-      size += (group.length > 0 ? 1 : 0) + bytes;
-      group.push(item);
+      size += (i > start ? 1 : 0) + bytes;
     }
-    if (group.length > 0) this.#sendGroup(group, now);
+    this.#sendGroup(items, start, items.length, now);
   }
 
   /**
@@ -183,8 +184,16 @@ export class StreamPair<Out, In extends object> {
     if (this.#flushAt !== undefined) this.flush(this.#flushAt);
   }
 
-  #sendGroup(group: Array<[number, Out]>, now: number): void {
+  /** Sends `items[start]` up to, not including, `items[end]` in one datagram. */
+  #sendGroup(
+    items: ReadonlyArray<readonly [number, Out]>,
+    start: number,
+    end: number,
+    now: number,
+  ): void {
     const { entry, packer } = this.#codec;
+    // Usually the turn's frames fit one datagram: then they are not copied out.
+    const group = start === 0 && end === items.length ? items : items.slice(start, end);
     const data = packer.frames(group, entry);
     if (this.#options.notes) this.#noteSend(this.#options.notes, data, group.map(([n]) => n));
     this.#send(data, now);
@@ -238,13 +247,19 @@ export class StreamPair<Out, In extends object> {
   /**
    * Applies the peer's acknowledgement, then sends what the window now allows.
    *
-   * @returns The payloads newly delivered, or `undefined` if the ack names
-   *   numbers never sent (forged or stale): then nothing changes.
+   * @param delivered Called with each payload newly delivered, oldest first.
+   * @returns How many payloads were newly delivered, or `undefined` if the
+   *   ack names numbers never sent (forged or stale): then nothing changes.
    */
-  ack(n: number, sack: readonly number[], now: number): Array<[number, Out]> | undefined {
-    const acked = this.#out.ack(n, sack, now);
+  ack(
+    n: number,
+    sack: readonly number[],
+    now: number,
+    delivered?: (payload: Out) => void,
+  ): number | undefined {
+    const count = this.#out.ack(n, sack, now, delivered);
     this.flush(now);
-    return acked;
+    return count;
   }
 
   /** The acknowledgement of everything received so far, as a datagram. */

@@ -286,3 +286,13 @@ Deno.test("utf8Length() counts the bytes TextEncoder writes, lone surrogates inc
     equal(utf8Length(text), new TextEncoder().encode(text).length, JSON.stringify(text));
   }
 });
+
+Deno.test("a relayed event is written as stream frame n, for numbers of every length", () => {
+  const event = new EncodedEvent({ type: "msg", seq: 3, from: "ann", text: "héllo", time: 0 });
+  for (const n of [0, 1, 9, 10, 99, 100, 4096, 65_535, 1_000_000, 2 ** 31 + 7]) {
+    const out = new Uint8Array(event.entrySize(n) + 2).fill(0x2a); // '*' on both sides
+    event.writeEntry(n, out, 1);
+    const text = new TextDecoder().decode(out);
+    equal(text, `*${JSON.stringify({ n, ...event.event })}*`);
+  }
+});

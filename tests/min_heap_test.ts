@@ -17,6 +17,7 @@ Deno.test("MinHeap keeps each item once and yields keys in order after random mo
       reference.set(item, key);
     }
     equal(heap.size, reference.size);
+    deepEqual(heap.peek(), heap.size === 0 ? undefined : [heap.minKey, heap.min]);
   }
   const drained: number[] = [];
   for (let top = heap.pop(); top; top = heap.pop()) {
@@ -24,4 +25,6 @@ Deno.test("MinHeap keeps each item once and yields keys in order after random mo
     drained.push(top[0]);
   }
   deepEqual(drained, [...reference.values()].sort((a, b) => a - b));
+  equal(heap.min, undefined);
+  equal(heap.minKey, Infinity);
 });
