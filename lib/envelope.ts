@@ -30,6 +30,7 @@ import {
   type ServerFrame,
   VERSION,
 } from "./frame.ts";
+import type { Outbound } from "./stream.ts";
 import { summarize, type TraceNotes } from "./trace.ts";
 
 /** A frame that carries a session token. */
@@ -123,52 +124,68 @@ export class Envelope<F extends Tokened> {
    * sealed if the room has a password. Each frame is written once, straight
    * into the datagram.
    *
-   * @param items What the frames are made from.
+   * @param list The payloads and their stream numbers.
    * @param layout How each is measured and written: JSON starting `{"n":`, without `udpchat`
    *   and `token`. When there are several, their sizes and commas must fit
    *   {@linkcode Envelope.capacity}.
+   * @param start The first of `list` to send.
+   * @param end One past the last of `list` to send.
    * @returns The datagram to send.
    *
    * @example Usage
    * ```ts
    * import { Envelope } from "./envelope.ts";
+   * import { Outbound } from "./stream.ts";
    * import { equal } from "node:assert/strict";
    *
    * const envelope = new Envelope("k3j9x2abc");
    * const who = {
-   *   size: (n: number) => `{"n":${n},"type":"who"}`.length,
-   *   write: (n: number, out: Uint8Array, at: number) => {
-   *     new TextEncoder().encodeInto(`{"n":${n},"type":"who"}`, out.subarray(at));
+   *   size: (n: number, type: string) => `{"n":${n},"type":"${type}"}`.length,
+   *   write: (n: number, type: string, out: Uint8Array, at: number) => {
+   *     new TextEncoder().encodeInto(`{"n":${n},"type":"${type}"}`, out.subarray(at));
    *   },
    * };
    * const text = (data: Uint8Array) => new TextDecoder().decode(data);
-   * equal(text(envelope.frames([4], who)), '{"udpchat":2,"token":"k3j9x2abc","n":4,"type":"who"}');
+   * const list = Outbound.of([[4, "who"], [5, "who"]]);
    * equal(
-   *   text(envelope.frames([4, 5], who)),
+   *   text(envelope.frames(list, who, 0, 1)),
+   *   '{"udpchat":2,"token":"k3j9x2abc","n":4,"type":"who"}',
+   * );
+   * equal(
+   *   text(envelope.frames(list, who)),
    *   '{"udpchat":2,"type":"bundle","token":"k3j9x2abc","frames":[{"n":4,"type":"who"},{"n":5,"type":"who"}]}',
    * );
    * ```
    */
-  frames<T>(items: readonly T[], layout: EntryLayout<T>): Uint8Array {
-    if (items.length === 1) {
+  frames<T>(
+    list: Outbound<T>,
+    layout: EntryLayout<T>,
+    start = 0,
+    end: number = list.length,
+  ): Uint8Array {
+    if (end - start === 1) {
       // The frame's own fields follow the header: the header's closing comma takes the place of
       // the entry's opening brace.
+      const n = list.numberAt(start);
+      const item = list.payloadAt(start);
       const head = this.#single;
-      const out = new Uint8Array(head.length - 1 + layout.size(items[0]));
-      layout.write(items[0], out, head.length - 1);
+      const out = new Uint8Array(head.length - 1 + layout.size(n, item));
+      layout.write(n, item, out, head.length - 1);
       out.set(head);
       return this.seal(out);
     }
     const head = this.#bundle;
-    let size = head.length + items.length + 1; // commas, then "]}"
-    for (let i = 0; i < items.length; i++) size += layout.size(items[i]);
+    let size = head.length + (end - start) + 1; // commas, then "]}"
+    for (let i = start; i < end; i++) size += layout.size(list.numberAt(i), list.payloadAt(i));
     const out = new Uint8Array(size);
     out.set(head);
     let at = head.length;
-    for (let i = 0; i < items.length; i++) {
-      if (i > 0) out[at++] = 0x2c; // ,
-      layout.write(items[i], out, at);
-      at += layout.size(items[i]); // measured again rather than kept: it counts digits
+    for (let i = start; i < end; i++) {
+      if (i > start) out[at++] = 0x2c; // ,
+      const n = list.numberAt(i);
+      const item = list.payloadAt(i);
+      layout.write(n, item, out, at);
+      at += layout.size(n, item); // measured again rather than kept: it counts digits
     }
     out[at++] = 0x5d; // ]
     out[at] = 0x7d; // }

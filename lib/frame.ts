@@ -244,16 +244,16 @@ function digitCount(n: number): number {
  * without `udpchat` and `token`.
  */
 export interface EntryLayout<T> {
-  /** Bytes the item takes. */
-  size(item: T): number;
-  /** Writes the item's bytes at `at`; `size(item)` of them fit. */
-  write(item: T, out: Uint8Array, at: number): void;
+  /** Bytes payload `item` takes as stream frame `n`. */
+  size(n: number, item: T): number;
+  /** Writes payload `item` as stream frame `n` at `at`; `size(n, item)` bytes fit. */
+  write(n: number, item: T, out: Uint8Array, at: number): void;
 }
 
 /** A relayed event as stream frame `n`, laid out from its shared encoding. */
-export const EVENT_ENTRY: EntryLayout<readonly [number, EncodedEvent]> = {
-  size: ([n, event]) => event.entrySize(n),
-  write: ([n, event], out, at) => event.writeEntry(n, out, at),
+export const EVENT_ENTRY: EntryLayout<EncodedEvent> = {
+  size: (n, event) => event.entrySize(n),
+  write: (n, event, out, at) => event.writeEntry(n, out, at),
 };
 
 /**

@@ -62,9 +62,9 @@ import { StreamPair } from "./stream_pair.ts";
 const utf8 = new TextEncoder();
 
 /** A request as stream frame `n` (a client sends few: encoded as it is written). */
-const REQUEST_ENTRY: EntryLayout<readonly [number, Outgoing]> = {
-  size: ([n, outgoing]) => utf8Length(JSON.stringify({ n, ...outgoing.body })),
-  write: ([n, outgoing], out, at) => {
+const REQUEST_ENTRY: EntryLayout<Outgoing> = {
+  size: (n, outgoing) => utf8Length(JSON.stringify({ n, ...outgoing.body })),
+  write: (n, outgoing, out, at) => {
     utf8.encodeInto(JSON.stringify({ n, ...outgoing.body }), out.subarray(at));
   },
 };

@@ -12,20 +12,26 @@ import type { Timer } from "./deadlines.ts";
 import type { EntryLayout } from "./frame.ts";
 import { Assembler } from "./parts.ts";
 import type { TraceNotes } from "./trace.ts";
-import { type StreamCounters, type StreamOptions, StreamReceiver, StreamSender } from "./stream.ts";
+import {
+  Outbound,
+  type StreamCounters,
+  type StreamOptions,
+  StreamReceiver,
+  StreamSender,
+} from "./stream.ts";
 
 /** What packs a connection's stream frames into datagrams: its `Envelope` (envelope.ts). */
 export interface FramePacker {
   /** The most bytes of frames, commas included, that one datagram carries. */
   readonly capacity: number;
   /** The datagram carrying consecutive frames: one alone, or several as a bundle. */
-  frames<T>(items: readonly T[], layout: EntryLayout<T>): Uint8Array;
+  frames<T>(list: Outbound<T>, layout: EntryLayout<T>, start?: number, end?: number): Uint8Array;
 }
 
 /** How a {@linkcode StreamPair}'s owner puts its frames on the wire. */
 export interface StreamCodec<Out> {
   /** How payload number `n` is laid out as one stream frame. */
-  readonly entry: EntryLayout<readonly [number, Out]>;
+  readonly entry: EntryLayout<Out>;
   /** What packs those frames into datagrams. */
   readonly packer: FramePacker;
   /** The datagram acknowledging the incoming stream. */
@@ -41,12 +47,11 @@ export interface StreamCodec<Out> {
  * import { StreamPair } from "./stream_pair.ts";
  * import { deepEqual, equal } from "node:assert/strict";
  *
- * type Item = readonly [number, string];
- * const json = ([n, text]: Item) => JSON.stringify({ n, type: "msg", text });
+ * const json = (n: number, text: string) => JSON.stringify({ n, type: "msg", text });
  * const entry = {
- *   size: (item: Item) => json(item).length,
- *   write: (item: Item, out: Uint8Array, at: number) => {
- *     new TextEncoder().encodeInto(json(item), out.subarray(at));
+ *   size: (n: number, text: string) => json(n, text).length,
+ *   write: (n: number, text: string, out: Uint8Array, at: number) => {
+ *     new TextEncoder().encodeInto(json(n, text), out.subarray(at));
  *   },
  * };
  * const envelope = new Envelope("t0k3n");
@@ -75,6 +80,8 @@ export class StreamPair<Out, In extends object> {
   readonly #codec: StreamCodec<Out>;
   readonly #send: (data: Uint8Array, now: number) => void;
   readonly #counters: StreamCounters[];
+  /** What a flush sends, refilled each time. */
+  readonly #outbound = new Outbound<Out>();
   /** The time of the turn whose payloads wait for {@linkcode StreamPair.flushPending}. */
   #flushAt: number | undefined;
 
@@ -151,21 +158,23 @@ export class StreamPair<Out, In extends object> {
    */
   flush(now: number): void {
     this.#flushAt = undefined;
-    const items = this.#out.transmit(now);
+    const items = this.#outbound;
+    this.#out.transmitInto(now, items);
     if (items.length === 0) return;
     const { entry, packer } = this.#codec;
     let start = 0;
     let size = 0;
     for (let i = 0; i < items.length; i++) {
-      const bytes = entry.size(items[i]);
+      const bytes = entry.size(items.numberAt(i), items.payloadAt(i));
       if (i > start && size + 1 + bytes > packer.capacity) {
-        this.#sendGroup(items, start, i, now);
+        this.#sendGroup(start, i, now);
         start = i;
         size = 0;
       }
       size += (i > start ? 1 : 0) + bytes;
     }
-    this.#sendGroup(items, start, items.length, now);
+    this.#sendGroup(start, items.length, now);
+    items.clear();
   }
 
   /**
@@ -184,18 +193,15 @@ export class StreamPair<Out, In extends object> {
     if (this.#flushAt !== undefined) this.flush(this.#flushAt);
   }
 
-  /** Sends `items[start]` up to, not including, `items[end]` in one datagram. */
-  #sendGroup(
-    items: ReadonlyArray<readonly [number, Out]>,
-    start: number,
-    end: number,
-    now: number,
-  ): void {
+  /** Sends what is to go out from place `start` up to, not including, `end`, in one datagram. */
+  #sendGroup(start: number, end: number, now: number): void {
     const { entry, packer } = this.#codec;
-    // Usually the turn's frames fit one datagram: then they are not copied out.
-    const group = start === 0 && end === items.length ? items : items.slice(start, end);
-    const data = packer.frames(group, entry);
-    if (this.#options.notes) this.#noteSend(this.#options.notes, data, group.map(([n]) => n));
+    const items = this.#outbound;
+    const data = packer.frames(items, entry, start, end);
+    if (this.#options.notes) {
+      const numbers = Array.from({ length: end - start }, (_, i) => items.numberAt(start + i));
+      this.#noteSend(this.#options.notes, data, numbers);
+    }
     this.#send(data, now);
   }
 

@@ -18,6 +18,7 @@ import {
   decodeServerFrame,
 } from "../lib/decode.ts";
 import { Envelope } from "../lib/envelope.ts";
+import { Outbound } from "../lib/stream.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -51,7 +52,7 @@ Deno.test("decodeClientDatagram() round-trips every client frame type", () => {
 Deno.test("decodeServerFrame() round-trips stream events encoded once", () => {
   const event = new EncodedEvent({ type: "msg", seq: 9, from: "a", text: "😀 中文", time: 5 });
   const envelope = new Envelope("tok");
-  deepEqual(decodeServerFrame(envelope.frames([[17, event]], EVENT_ENTRY)), {
+  deepEqual(decodeServerFrame(envelope.frames(Outbound.of([[17, event]]), EVENT_ENTRY)), {
     type: "msg",
     seq: 9,
     from: "a",
@@ -60,7 +61,10 @@ Deno.test("decodeServerFrame() round-trips stream events encoded once", () => {
     n: 17,
     token: "tok",
   });
-  deepEqual(decodeServerFrame(envelope.frames([[18, event]], EVENT_ENTRY)).type, "msg");
+  deepEqual(
+    decodeServerFrame(envelope.frames(Outbound.of([[18, event]]), EVENT_ENTRY)).type,
+    "msg",
+  );
 });
 
 Deno.test("a bundle carries consecutive stream events, each checked as if alone", () => {
@@ -70,7 +74,7 @@ Deno.test("a bundle carries consecutive stream events, each checked as if alone"
     new EncodedEvent({ type: "join", seq: 10, nick: "b", time: 6 }),
   ];
   const bundle = decodeServerFrame(
-    envelope.frames(events.map((e, i) => [3 + i, e] as const), EVENT_ENTRY),
+    envelope.frames(Outbound.of(events.map((e, i) => [3 + i, e] as const)), EVENT_ENTRY),
   );
   equal(bundle.type, "bundle");
   if (bundle.type !== "bundle") return;

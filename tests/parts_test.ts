@@ -9,6 +9,7 @@ import {
 } from "../lib/frame.ts";
 import { MAX_ID } from "../lib/schema.ts";
 import { Assembler, splitPayload, splitText } from "../lib/parts.ts";
+import { Outbound } from "../lib/stream.ts";
 
 const mixed = "Hello 世界 😀 naïve — ".repeat(500); // ~12 KB of mixed scripts
 
@@ -45,7 +46,7 @@ Deno.test("splitPayload() parts each fit in one datagram, sealed or not", () => 
     history: true,
   };
   for (const part of splitPayload(event)) {
-    const datagram = envelope.frames([[2 ** 40, new EncodedEvent(part)]], EVENT_ENTRY);
+    const datagram = envelope.frames(Outbound.of([[2 ** 40, new EncodedEvent(part)]]), EVENT_ENTRY);
     ok(datagram.length <= MAX_DATAGRAM, `${datagram.length} bytes`);
   }
 });

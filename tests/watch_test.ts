@@ -55,14 +55,16 @@ Deno.test("the stream notes retransmissions, duplicates and frames held for a ga
     { notes, counters, initialRto: 100 },
     {
       entry: {
-        size: ([n, text]) => `${n}:${text}`.length,
-        write: ([n, text], out, at) => out.set(bytes(`${n}:${text}`), at),
+        size: (n, text) => `${n}:${text}`.length,
+        write: (n, text, out, at) => out.set(bytes(`${n}:${text}`), at),
       },
       packer: {
         capacity: 1200,
-        frames: (items, layout) => {
-          const out = new Uint8Array(layout.size(items[0])); // one frame at a time here
-          layout.write(items[0], out, 0);
+        frames: (list, layout, start = 0) => {
+          // One frame at a time here.
+          const [n, text] = [list.numberAt(start), list.payloadAt(start)];
+          const out = new Uint8Array(layout.size(n, text));
+          layout.write(n, text, out, 0);
           return out;
         },
       },
