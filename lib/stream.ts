@@ -51,18 +51,68 @@ export function streamCounters(): StreamCounters {
   return { sent: 0, retransmitted: 0, acks: 0, duplicates: 0, held: 0 };
 }
 
-interface Entry<T> {
+/** A time an entry does not have yet. */
+const UNSENT = -1;
+
+/**
+ * One payload a sender holds. Its times are always numbers ({@linkcode UNSENT}
+ * until then), so that V8 keeps them unboxed and updates them in place.
+ */
+class Entry<T> {
   payload: T;
-  /** When it was last sent; `undefined` while it waits for room in the window. */
-  sentAt: number | undefined;
-  firstSentAt: number | undefined;
-  tries: number;
+  /** When it was last sent. */
+  sentAt = UNSENT;
+  firstSentAt = UNSENT;
+  tries = 0;
   /** Presumed lost: a later payload was acknowledged. */
-  lost: boolean;
+  lost = false;
   /** Selectively acknowledged: the peer holds it but has not delivered it yet. */
-  sacked: boolean;
+  sacked = false;
   /** For the trace: the timeout that expired before the last retransmission, or that it went early (presumed lost). */
-  timeout: number | "lost" | undefined;
+  timeout: number | "lost" | undefined = undefined;
+
+  constructor(payload: T) {
+    this.payload = payload;
+  }
+}
+
+/**
+ * Entries given back, for the next payload of any stream. A payload in flight
+ * lives about a round trip, long enough for V8 to copy it twice and move it to
+ * the old generation, whose collection then has it to trace; one entry a
+ * frame made that garbage at every relayed frame. Reused, an entry is made once.
+ */
+class EntryPool {
+  #spare: Array<Entry<unknown> | undefined> = [];
+  #count = 0;
+
+  /** An entry holding `payload`, as if new. */
+  take<T>(payload: T): Entry<T> {
+    if (this.#count === 0) return new Entry(payload);
+    const entry = this.#spare[--this.#count] as Entry<T>;
+    this.#spare[this.#count] = undefined;
+    entry.payload = payload;
+    entry.sentAt = entry.firstSentAt = UNSENT;
+    entry.tries = 0;
+    entry.lost = entry.sacked = false;
+    entry.timeout = undefined;
+    return entry;
+  }
+
+  /** Takes back an entry no longer held; at most {@linkcode MAX_SPARE} are kept. */
+  give(entry: Entry<unknown>): void {
+    entry.payload = undefined; // the payload is not kept alive by a spare entry
+    if (this.#count < MAX_SPARE) this.#spare[this.#count++] = entry;
+  }
+}
+
+/** Spare entries kept: the frames in flight of 64 members with full windows. */
+const MAX_SPARE = 4096;
+const entries = new EntryPool();
+
+/** Whether an entry is held and was sent. */
+function wasSent<T>(entry: Entry<T> | undefined): entry is Entry<T> {
+  return entry !== undefined && entry.sentAt !== UNSENT;
 }
 
 /**
@@ -270,16 +320,7 @@ export class StreamSender<T> {
    * @returns Its stream number.
    */
   push(payload: T): number {
-    // Every field from the start: an entry keeps one shape, rather than growing one field at a time.
-    this.#entries.append({
-      payload,
-      sentAt: undefined,
-      firstSentAt: undefined,
-      tries: 0,
-      lost: false,
-      sacked: false,
-      timeout: undefined,
-    });
+    this.#entries.append(entries.take(payload));
     return this.#next++;
   }
 
@@ -321,7 +362,7 @@ export class StreamSender<T> {
       let head = true;
       for (let n = this.#base; n <= this.#sentUpTo; n++) {
         const entry = this.#entries.get(n);
-        if (entry?.sentAt === undefined || entry.sacked) continue;
+        if (!wasSent(entry) || entry.sacked) continue;
         const timed = head || !silent;
         head = false;
         const due = timed && now >= this.#due(entry) && now >= this.#heldUntil;
@@ -382,7 +423,7 @@ export class StreamSender<T> {
     let newestSentAt = 0;
     for (let k = this.#base; k <= n; k++) {
       const entry = this.#entries.get(k);
-      if (entry?.sentAt === undefined) continue;
+      if (!wasSent(entry)) continue;
       if (this.#arrived(entry, now) && k > newest) {
         newest = k;
         newestSentAt = entry.sentAt;
@@ -390,10 +431,11 @@ export class StreamSender<T> {
       this.#entries.delete(k);
       count++;
       delivered?.(entry.payload);
+      entries.give(entry);
     }
     for (const k of sack) {
       const entry = this.#entries.get(k);
-      if (entry?.sentAt === undefined) continue;
+      if (!wasSent(entry)) continue;
       if (this.#arrived(entry, now) && k > newest) {
         newest = k;
         newestSentAt = entry.sentAt;
@@ -407,7 +449,7 @@ export class StreamSender<T> {
     for (let k = this.#base; k < newest; k++) {
       const entry = this.#entries.get(k);
       if (entry === undefined) continue;
-      if (!entry.sacked && entry.sentAt !== undefined && entry.sentAt <= newestSentAt) {
+      if (!entry.sacked && wasSent(entry) && entry.sentAt <= newestSentAt) {
         entry.lost = true;
       }
     }
@@ -423,7 +465,7 @@ export class StreamSender<T> {
     if (entry.sacked) return false;
     entry.sacked = true;
     if (entry.tries === 1) {
-      this.#sample(now - entry.sentAt!);
+      this.#sample(now - entry.sentAt);
       // Slow start doubles the window each round trip; then it grows by one per round trip.
       this.#cwnd = Math.min(
         this.#window,
@@ -449,7 +491,7 @@ export class StreamSender<T> {
       let head = true;
       for (let n = this.#base; n <= this.#sentUpTo; n++) {
         const entry = this.#entries.get(n);
-        if (entry?.sentAt === undefined || entry.sacked) continue;
+        if (!wasSent(entry) || entry.sacked) continue;
         if (entry.lost) soonest = Math.min(soonest, this.#due(entry));
         else if (head || !this.#silent) {
           soonest = Math.min(soonest, Math.max(this.#due(entry), this.#heldUntil));
@@ -493,7 +535,8 @@ export class StreamSender<T> {
    * @returns A time in ms, or `undefined` when everything sent is acknowledged.
    */
   oldestSentAt(): number | undefined {
-    return this.#entries.get(this.#base)?.firstSentAt;
+    const entry = this.#entries.get(this.#base);
+    return entry === undefined || entry.firstSentAt === UNSENT ? undefined : entry.firstSentAt;
   }
 
   /**
@@ -503,16 +546,18 @@ export class StreamSender<T> {
    * @returns The payloads.
    */
   drain(): Array<{ payload: T; sent: boolean }> {
-    const entries: Array<{ payload: T; sent: boolean }> = [];
+    const drained: Array<{ payload: T; sent: boolean }> = [];
     for (let n = this.#base; n < this.#next; n++) {
       const entry = this.#entries.get(n);
-      if (entry) entries.push({ payload: entry.payload, sent: entry.firstSentAt !== undefined });
+      if (entry === undefined) continue;
+      drained.push({ payload: entry.payload, sent: entry.firstSentAt !== UNSENT });
+      entries.give(entry);
     }
     this.#entries.clear(this.#next);
     this.#nextDue = undefined;
     this.#base = this.#next;
     this.#sentUpTo = this.#next - 1;
-    return entries;
+    return drained;
   }
 
   /** Halves the window for a loss, once per round trip of payloads. */
@@ -524,9 +569,9 @@ export class StreamSender<T> {
   }
 
   #due(entry: Entry<T>): number {
-    if (entry.lost) return entry.sentAt!;
+    if (entry.lost) return entry.sentAt;
     const backoff = this.#rto * 2 ** Math.min(entry.tries - 1, 8);
-    return entry.sentAt! + Math.min(backoff, this.#maxRto);
+    return entry.sentAt + Math.min(backoff, this.#maxRto);
   }
 
   /** RFC 6298 smoothing of round-trip samples. */
