@@ -76,40 +76,6 @@ class Entry<T> {
   }
 }
 
-/**
- * Entries given back, for the next payload of any stream. A payload in flight
- * lives about a round trip, long enough for V8 to copy it twice and move it to
- * the old generation, whose collection then has it to trace; one entry a
- * frame made that garbage at every relayed frame. Reused, an entry is made once.
- */
-class EntryPool {
-  #spare: Array<Entry<unknown> | undefined> = [];
-  #count = 0;
-
-  /** An entry holding `payload`, as if new. */
-  take<T>(payload: T): Entry<T> {
-    if (this.#count === 0) return new Entry(payload);
-    const entry = this.#spare[--this.#count] as Entry<T>;
-    this.#spare[this.#count] = undefined;
-    entry.payload = payload;
-    entry.sentAt = entry.firstSentAt = UNSENT;
-    entry.tries = 0;
-    entry.lost = entry.sacked = false;
-    entry.timeout = undefined;
-    return entry;
-  }
-
-  /** Takes back an entry no longer held; at most {@linkcode MAX_SPARE} are kept. */
-  give(entry: Entry<unknown>): void {
-    entry.payload = undefined; // the payload is not kept alive by a spare entry
-    if (this.#count < MAX_SPARE) this.#spare[this.#count++] = entry;
-  }
-}
-
-/** Spare entries kept: the frames in flight of 64 members with full windows. */
-const MAX_SPARE = 4096;
-const entries = new EntryPool();
-
 /** Whether an entry is held and was sent. */
 function wasSent<T>(entry: Entry<T> | undefined): entry is Entry<T> {
   return entry !== undefined && entry.sentAt !== UNSENT;
@@ -320,7 +286,7 @@ export class StreamSender<T> {
    * @returns Its stream number.
    */
   push(payload: T): number {
-    this.#entries.append(entries.take(payload));
+    this.#entries.append(new Entry(payload));
     return this.#next++;
   }
 
@@ -431,7 +397,6 @@ export class StreamSender<T> {
       this.#entries.delete(k);
       count++;
       delivered?.(entry.payload);
-      entries.give(entry);
     }
     for (const k of sack) {
       const entry = this.#entries.get(k);
@@ -551,7 +516,6 @@ export class StreamSender<T> {
       const entry = this.#entries.get(n);
       if (entry === undefined) continue;
       drained.push({ payload: entry.payload, sent: entry.firstSentAt !== UNSENT });
-      entries.give(entry);
     }
     this.#entries.clear(this.#next);
     this.#nextDue = undefined;

@@ -1,5 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { ACK_DELAY, RECEIVE_AHEAD, StreamReceiver, StreamSender } from "../lib/stream.ts";
+import { seeded } from "./sim.ts";
 
 Deno.test("StreamSender keeps at most a window of payloads in flight", () => {
   const sender = new StreamSender<number>({ window: 3 });
@@ -140,4 +141,27 @@ Deno.test("StreamSender paces a burst with AIMD: grows on acks, halves on loss, 
   ok(sizes[0] < afterLoss, `halved: ${sizes}`);
   const inFlight = sizes.at(-1)!;
   equal(inFlight, 16, `floor: ${sizes}`);
+});
+
+Deno.test("StreamSender delivers every payload once, in order, through bursts, gaps and quiet spells", () => {
+  const random = seeded(11);
+  const sender = new StreamSender<number>({ window: 64 });
+  const receiver = new StreamReceiver<number>();
+  const delivered: number[] = [];
+  let pushed = 0;
+  for (let now = 0; now < 30_000; now += 10) {
+    // Up to 1,000 at once every 2 s for 20 s (the ring grows), then quiet (it shrinks again).
+    if (now % 2000 === 0 && now < 20_000) {
+      for (let i = random() * 1000; i > 0; i--) sender.push(pushed++);
+    }
+    for (const [n, payload] of sender.transmit(now)) {
+      if (random() < 0.3) continue; // lost
+      receiver.receive(n, payload, now);
+    }
+    if (random() < 0.2) continue; // the ack lost
+    const { n, sack } = receiver.ack();
+    sender.ack(n, sack, now, (payload) => delivered.push(payload));
+  }
+  equal(sender.unacked, 0);
+  deepEqual(delivered, Array.from({ length: pushed }, (_, i) => i));
 });
