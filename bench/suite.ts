@@ -300,7 +300,8 @@ const ackedResults: AckedResult[] = [];
 if (ONLY.has("acked")) {
   if (cSkip) console.error(`acknowledged fan-out with real sessions only: ${cSkip}`);
   for (const load of cSkip ? ["sessions" as const] : ["c" as const, "sessions" as const]) {
-    for (const [members, send] of [[20, 100], [200, 5]]) {
+    // 200,000 deliveries each: long enough to measure the server working, not starting.
+    for (const [members, send] of [[20, 500], [200, 5]]) {
       const r = await acked(members, send, load);
       ackedResults.push(r);
       console.error(
