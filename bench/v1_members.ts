@@ -26,7 +26,7 @@ let finished = 0;
 function member(i: number) {
   const session = new Session({ server, nick: `m${Deno.pid % 10000}x${i}` }, Date.now());
   const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const endpoint = new UdpEndpoint(conn, session, (events: SessionEvent[]) => {
+  const endpoint = new UdpEndpoint(conn, session, (events: readonly SessionEvent[]) => {
     for (const event of events) {
       if (event.type !== "msg" || event.history) continue;
       if (++received[i] === expect) finished++;

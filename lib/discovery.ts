@@ -190,7 +190,7 @@ export class Beacon implements Machine<never> {
   }
 
   /** Replies to send; a beacon reports no events. */
-  poll(): { transmits: Transmit[]; events: never[] } {
+  poll(): { transmits: readonly Transmit[]; events: readonly never[] } {
     return this.#output.take();
   }
 }
@@ -287,7 +287,7 @@ export class ServerFinder implements Machine<FoundServer> {
   }
 
   /** Probes to send, and servers newly found. */
-  poll(): { transmits: Transmit[]; events: FoundServer[] } {
+  poll(): { transmits: readonly Transmit[]; events: readonly FoundServer[] } {
     return this.#output.take();
   }
 }

@@ -34,7 +34,7 @@ export interface Machine<E> {
   /** When `tick` should next run, if ever. */
   deadline(): number | undefined;
   /** Takes what to send and what happened since the last call. */
-  poll(): { transmits: Transmit[]; events: E[] };
+  poll(): { transmits: readonly Transmit[]; events: readonly E[] };
   /**
    * Sources the machine drops unread for now (a flood), when that list has
    * changed since the last call: the socket loop may have the kernel drop
@@ -89,10 +89,18 @@ export class Output<E> {
    *
    * @returns The datagrams, in order, and the events, in order.
    */
-  take(): { transmits: Transmit[]; events: E[] } {
+  take(): { transmits: readonly Transmit[]; events: readonly E[] } {
+    // Most datagrams (acknowledgements, a flood's) leave nothing to send or log: nothing is made.
+    if (this.#transmits.length === 0 && this.#events.length === 0) return NOTHING_QUEUED;
     const out = { transmits: this.#transmits, events: this.#events };
     this.#transmits = [];
     this.#events = [];
     return out;
   }
 }
+
+/** What {@linkcode Output.take} returns when nothing is queued, shared. */
+const NOTHING_QUEUED: { transmits: readonly Transmit[]; events: readonly never[] } = Object.freeze({
+  transmits: Object.freeze([]),
+  events: Object.freeze([]),
+});

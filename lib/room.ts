@@ -515,7 +515,7 @@ export class Room implements Machine<RoomLogEntry> {
    *
    * @returns Datagrams to send, in order, and log entries.
    */
-  poll(): { transmits: Transmit[]; events: RoomLogEntry[] } {
+  poll(): { transmits: readonly Transmit[]; events: readonly RoomLogEntry[] } {
     this.#turn.drain(this.#endTurn);
     return this.#output.take();
   }

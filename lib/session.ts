@@ -449,7 +449,7 @@ export class Session implements Machine<SessionEvent> {
    *
    * @returns Datagrams for the server, in order, and events.
    */
-  poll(): { transmits: Transmit[]; events: SessionEvent[] } {
+  poll(): { transmits: readonly Transmit[]; events: readonly SessionEvent[] } {
     this.#streams.flushPending(); // what this turn queued, packed into as few datagrams as fit
     return this.#output.take();
   }

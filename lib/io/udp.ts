@@ -36,7 +36,7 @@ const READ_FIRST = 50;
 export class UdpEndpoint<E> {
   readonly #conn: Deno.DatagramConn;
   readonly #machine: Machine<E>;
-  readonly #onEvents: (events: E[]) => void;
+  readonly #onEvents: (events: readonly E[]) => void;
   readonly #clock: () => number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt: number | undefined;
@@ -73,7 +73,7 @@ export class UdpEndpoint<E> {
   constructor(
     conn: Deno.DatagramConn,
     machine: Machine<E>,
-    onEvents: (events: E[]) => void,
+    onEvents: (events: readonly E[]) => void,
     clock: () => number = Date.now,
   ) {
     this.#conn = conn;
