@@ -159,6 +159,7 @@ export class StreamPair<Out, In extends object> {
   flush(now: number): void {
     this.#flushAt = undefined;
     const items = this.#outbound;
+    items.clear(); // empty already, unless a flush was cut short by an exception
     this.#out.transmitInto(now, items);
     if (items.length === 0) return;
     const { entry, packer } = this.#codec;

@@ -68,12 +68,16 @@ export class TurnSet<T extends object> {
    * @param each What to do with each item.
    */
   drain(each: (item: T) => void): void {
-    for (let i = 0; i < this.#size; i++) {
-      const item = this.#items[i]!;
-      this.#items[i] = undefined; // held no longer than the turn
-      each(item);
+    try {
+      for (let i = 0; i < this.#size; i++) {
+        const item = this.#items[i]!;
+        this.#items[i] = undefined; // held no longer than the turn
+        each(item);
+      }
+    } finally {
+      // Empty even if `each` threw: no item is handed over twice.
+      this.#size = 0;
+      this.#generation++;
     }
-    this.#size = 0;
-    this.#generation++;
   }
 }

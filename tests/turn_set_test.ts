@@ -1,4 +1,4 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, throws } from "node:assert/strict";
 import { TurnSet } from "../lib/turn_set.ts";
 
 Deno.test("TurnSet takes each item once per turn, in order, and is empty after a drain", () => {
@@ -21,4 +21,21 @@ Deno.test("TurnSet takes each item once per turn, in order, and is empty after a
     equal(turn.size, 0);
     equal(turn.has(a), false);
   }
+});
+
+Deno.test("TurnSet is empty after a drain that threw, and takes items again", () => {
+  const [a, b] = [{ id: "a" }, { id: "b" }];
+  const turn = new TurnSet<{ id: string }>();
+  turn.add(a);
+  turn.add(b);
+  throws(() =>
+    turn.drain(() => {
+      throw new Error("boom");
+    })
+  );
+  equal(turn.size, 0);
+  turn.add(b);
+  const seen: string[] = [];
+  turn.drain((item) => seen.push(item.id));
+  deepEqual(seen, ["b"]);
 });
