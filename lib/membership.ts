@@ -64,6 +64,14 @@ export class Membership {
   }
 
   /**
+   * Every member, in the order they joined, without a copy: the relay's walk,
+   * once per event. A member removed during the walk is not visited after.
+   */
+  each(): IterableIterator<Member> {
+    return this.#byAddress.values();
+  }
+
+  /**
    * The member at an address.
    *
    * @param key The address's key.

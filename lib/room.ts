@@ -258,7 +258,7 @@ export class Room implements Machine<RoomLogEntry> {
     const touched = (member: Member) => this.#touch(member);
     const report = (entry: RoomLogEntry) => this.#output.report(entry);
     this.#feed = new RoomFeed(history, journal, {
-      members: () => this.#members.all(),
+      members: () => this.#members.each(),
       touched,
       overloaded: (member, now) => this.#remove(member, "overload", now),
       report,

@@ -22,8 +22,8 @@ export type UnnumberedEvent = DistributiveOmit<RoomEvent, "seq">;
 
 /** Whom a {@linkcode RoomFeed} relays to, and what it tells the room. */
 export interface FeedAudience {
-  /** The members now, to relay to. */
-  members(): readonly Member[];
+  /** The members now, to relay to; one removed during the walk is not visited after. */
+  members(): Iterable<Member>;
   /** Something was queued for a member: its timers may have moved. */
   touched(member: Member): void;
   /** A member's backlog overflowed: the room removes it. */

@@ -19,7 +19,7 @@
  * @module
  */
 
-import type { Address } from "../address.ts";
+import type { Address, Transmit } from "../address.ts";
 import { isIpv4 } from "../address.ts";
 import { InFlight } from "./in_flight.ts";
 import { dropFilter, INSTRUCTION_BYTES, type Ipv4Source } from "./kernel_filter.ts";
@@ -102,10 +102,8 @@ const SYMBOLS = {
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>;
 
-interface Queued {
-  to: Address;
-  data: Uint8Array;
-}
+/** A datagram waiting in a lane: the caller's own object, kept as it is. */
+type Queued = Transmit;
 
 /**
  * Memory a batch is laid out in, with its address. An ArrayBuffer of more
@@ -212,8 +210,22 @@ export class BatchSender {
    * @param data The datagram; read again when flushed, so it must not change until then.
    */
   send(to: Address, data: Uint8Array): void {
-    if (ipv4(to.hostname) === undefined) return this.#portable(to, data);
-    this.#lanes[to.port % LANES].push({ to, data });
+    this.#queue({ to, data });
+  }
+
+  /**
+   * Queues datagrams the caller made (a machine's transmits), as they are:
+   * a server relaying to every member queues one for each.
+   *
+   * @param transmits The datagrams; read again when flushed, so they must not change until then.
+   */
+  sendAll(transmits: readonly Transmit[]): void {
+    for (const transmit of transmits) this.#queue(transmit);
+  }
+
+  #queue(transmit: Transmit): void {
+    if (ipv4(transmit.to.hostname) === undefined) return this.#portable(transmit.to, transmit.data);
+    this.#lanes[transmit.to.port % LANES].push(transmit);
   }
 
   /** Starts sending everything queued, one system call per lane and batch. */
@@ -318,7 +330,10 @@ export class BatchSender {
   #drain(lane: number): void {
     const queue = this.#lanes[lane];
     if (this.#busy[lane] || queue.length === 0) return;
-    const batch = queue.splice(0, MAX_BATCH);
+    // The whole queue is the batch when it fits, which copies nothing; the lane starts a new one.
+    let batch = queue;
+    if (queue.length <= MAX_BATCH) this.#lanes[lane] = [];
+    else batch = queue.splice(0, MAX_BATCH);
     const busy = this.#busyNow(batch.length); // every batch counts towards the load
     const small = batch.length <= SMALL_BATCH && !busy;
     // Reusing memory keeps a flood from piling up garbage (and a storm from spending its time in

@@ -171,7 +171,7 @@ export class UdpEndpoint<E> {
     if (this.#trace || this.#impairment) {
       for (const { to, data } of transmits) this.#sendWatched(to, data);
     } else if (this.#batch) {
-      for (const { to, data } of transmits) this.#batch.send(to, data);
+      this.#batch.sendAll(transmits);
       this.#batch.flush();
     } else {
       for (const { to, data } of transmits) this.#sendPortable(to, data);
