@@ -353,7 +353,12 @@ export class Room implements Machine<RoomLogEntry> {
   /** Whether an IP address has as many members as it may. */
   #crowded(ip: string): boolean {
     if (this.#maxPerIp === 0) return false;
-    return this.#members.all().filter((m) => m.address.hostname === ip).length >= this.#maxPerIp;
+    // Counted in place: asked at every join, and a class joins at once.
+    let count = 0;
+    for (const member of this.#members.each()) {
+      if (member.address.hostname === ip && ++count >= this.#maxPerIp) return true;
+    }
+    return false;
   }
 
   /**
