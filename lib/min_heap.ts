@@ -21,7 +21,7 @@
  * heap.set("b", 20);
  * heap.set("a", 40); // moved, not added
  * equal(heap.size, 3);
- * deepEqual([heap.pop(), heap.pop(), heap.peek()], [[20, "b"], [30, "c"], [40, "a"]]);
+ * deepEqual([heap.pop(), heap.pop(), heap.minKey, heap.min], ["b", "c", 40, "a"]);
  * ```
  */
 export class MinHeap<T> {
@@ -88,7 +88,7 @@ export class MinHeap<T> {
 
   /**
    * The item with the smallest key, left in place; `undefined` when empty.
-   * Unlike {@linkcode MinHeap.peek} it makes no tuple: the room asks on every datagram.
+   * Key and item are asked apart, so that no tuple is made: the room asks on every datagram.
    */
   get min(): T | undefined {
     return this.#items[0];
@@ -100,23 +100,14 @@ export class MinHeap<T> {
   }
 
   /**
-   * The smallest key and its item, left in place.
-   *
-   * @returns `[key, item]`, or `undefined` when empty.
-   */
-  peek(): [number, T] | undefined {
-    return this.#keys.length === 0 ? undefined : [this.#keys[0], this.#items[0]];
-  }
-
-  /**
    * Takes out the item with the smallest key.
    *
-   * @returns `[key, item]`, or `undefined` when empty.
+   * @returns The item, or `undefined` when empty.
    */
-  pop(): [number, T] | undefined {
-    const top = this.peek();
-    if (top !== undefined) this.delete(top[1]);
-    return top;
+  pop(): T | undefined {
+    const item = this.min;
+    if (item !== undefined) this.delete(item);
+    return item;
   }
 
   #rise(i: number): void {

@@ -480,11 +480,7 @@ export class Room implements Machine<RoomLogEntry> {
     this.#feed.flushDue(now);
     this.#refreshDeadlines();
     const due: Member[] = [];
-    while (this.#deadlines.minKey <= now) {
-      const member = this.#deadlines.min!;
-      this.#deadlines.delete(member);
-      due.push(member);
-    }
+    while (this.#deadlines.minKey <= now) due.push(this.#deadlines.pop()!);
     for (const member of due) {
       if (!this.#members.has(member)) continue;
       this.#touch(member);

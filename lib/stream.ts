@@ -153,6 +153,20 @@ export class Outbound<T> {
     this.#payloads[this.#length++] = payload;
   }
 
+  /**
+   * Its payloads as `[n, payload]` pairs, in a new array (for tests and the trace, not the relay).
+   *
+   * @param start The first place, from 0.
+   * @param end One past the last place.
+   * @returns The pairs.
+   */
+  pairs(start = 0, end: number = this.#length): Array<[number, T]> {
+    return Array.from(
+      { length: end - start },
+      (_, i) => [this.#numbers[start + i], this.payloadAt(start + i)],
+    );
+  }
+
   /** Empties it, keeping its memory (and no payload). */
   clear(): void {
     for (let i = 0; i < this.#length; i++) this.#payloads[i] = undefined;
@@ -311,7 +325,7 @@ export class StreamSender<T> {
   transmit(now: number): Array<[number, T]> {
     const out = new Outbound<T>();
     this.transmitInto(now, out);
-    return Array.from({ length: out.length }, (_, i) => [out.numberAt(i), out.payloadAt(i)]);
+    return out.pairs();
   }
 
   /**

@@ -200,8 +200,7 @@ export class StreamPair<Out, In extends object> {
     const items = this.#outbound;
     const data = packer.frames(items, entry, start, end);
     if (this.#options.notes) {
-      const numbers = Array.from({ length: end - start }, (_, i) => items.numberAt(start + i));
-      this.#noteSend(this.#options.notes, data, numbers);
+      this.#noteSend(this.#options.notes, data, items.pairs(start, end).map(([n]) => n));
     }
     this.#send(data, now);
   }
