@@ -150,7 +150,17 @@ export class MemberLink implements Channel {
    * @param now The current time in ms.
    */
   queue(event: ServerEvent, now: number): void {
-    for (const part of splitPayload(event)) this.#streams.push(new EncodedEvent(part));
+    this.queueParts(splitPayload(event).map((part) => new EncodedEvent(part)), now);
+  }
+
+  /**
+   * Sends parts already encoded for this member, such as the roster's (shared by every joiner).
+   *
+   * @param parts The parts of one event, in order.
+   * @param now The current time in ms.
+   */
+  queueParts(parts: readonly EncodedEvent[], now: number): void {
+    for (const part of parts) this.#streams.push(part);
     this.#streams.flushLater(now);
   }
 

@@ -47,6 +47,8 @@ export class Membership {
   #bySkeleton = new Map<string, Member>();
   /** The nicknames in order, kept as members come and go: a joiner's member list, at every join. */
   #sorted: string[] = [];
+  #joined: string[] = [];
+  #changes = 0;
 
   /** How many members there are. */
   get size(): number {
@@ -56,6 +58,19 @@ export class Membership {
   /** Their nicknames, in alphabetical order. */
   get nicks(): string[] {
     return [...this.#sorted];
+  }
+
+  /** Their nicknames, in the order they joined: not a copy, so read it at once. */
+  get joined(): readonly string[] {
+    return this.#joined;
+  }
+
+  /**
+   * How many times a name has left {@linkcode Membership.joined} or changed
+   * there: while it stays the same, the list has only grown at its end.
+   */
+  get changes(): number {
+    return this.#changes;
   }
 
   /** Every member, in the order they joined; a copy, so members may leave meanwhile. */
@@ -135,6 +150,7 @@ export class Membership {
    */
   add(member: Member): void {
     this.#sorted.splice(sortedIndex(this.#sorted, member.nick), 0, member.nick);
+    this.#joined.push(member.nick);
     this.#byAddress.set(member.key, member);
     this.#byNick.set(nickKey(member.nick), member);
     this.#bySkeleton.set(nickSkeleton(member.nick), member);
@@ -149,6 +165,7 @@ export class Membership {
   remove(member: Member): boolean {
     if (!this.has(member)) return false;
     this.#unsort(member.nick);
+    this.#unjoin(member.nick);
     this.#byAddress.delete(member.key);
     this.#byNick.delete(nickKey(member.nick));
     this.#bySkeleton.delete(nickSkeleton(member.nick));
@@ -164,6 +181,9 @@ export class Membership {
   rename(member: Member, nick: string): void {
     this.#unsort(member.nick);
     this.#sorted.splice(sortedIndex(this.#sorted, nick), 0, nick);
+    this.#changes++;
+    const at = this.#joined.indexOf(member.nick);
+    if (at >= 0) this.#joined[at] = nick;
     this.#byNick.delete(nickKey(member.nick));
     this.#bySkeleton.delete(nickSkeleton(member.nick));
     member.nick = nick;
@@ -174,9 +194,17 @@ export class Membership {
   /** Empties the room. */
   clear(): void {
     this.#sorted = [];
+    this.#joined = [];
+    this.#changes++;
     this.#byAddress.clear();
     this.#byNick.clear();
     this.#bySkeleton.clear();
+  }
+
+  #unjoin(nick: string): void {
+    const at = this.#joined.indexOf(nick);
+    if (at >= 0) this.#joined.splice(at, 1);
+    this.#changes++;
   }
 
   #unsort(nick: string): void {

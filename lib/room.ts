@@ -46,7 +46,6 @@ import {
   type ClientRequest,
   completesRequest,
   type LeaveReason,
-  type RoomEvent,
 } from "./frame.ts";
 import { FrameError } from "./frame_error.ts";
 import { roomSecret } from "./handshake.ts";
@@ -61,6 +60,7 @@ import { nickKey } from "./nick.ts";
 import { groupRuns } from "./notices.ts";
 import { RateLimiter, roomBurst, TokenBucket } from "./rate_limit.ts";
 import { RoomFeed } from "./room_feed.ts";
+import { RosterParts } from "./roster_parts.ts";
 import { RELEASED_BURST, Shedding } from "./shedding.ts";
 import { NOT_SAVED, Requests } from "./requests.ts";
 import { MinHeap } from "./min_heap.ts";
@@ -182,6 +182,8 @@ export class Room implements Machine<RoomLogEntry> {
   readonly #dirty = new TurnSet<Member>();
   /** Members whose frames queued this turn go out, packed, when it ends ({@linkcode Room.poll}). */
   readonly #turn = new TurnSet<Member>();
+  /** The roster each joiner is sent, its parts encoded once for all. */
+  readonly #roster = new RosterParts();
   /** What members ask of the room once they are in. */
   readonly #requests: Requests;
   /** The teacher's actions on this room: what the server's console calls. */
@@ -589,11 +591,11 @@ export class Room implements Machine<RoomLogEntry> {
       // The same client starting over (it lost its stream): keep it, renew the streams, and
       // carry over what it has not acknowledged, after the history it missed before that.
       const pending = existingLink.drain();
-      const firstPending = pending.find((e) => "seq" in e.event)?.event as RoomEvent | undefined;
+      const firstPending = pending.find((e) => e.seq !== undefined)?.seq;
       existing!.channel = link;
       existing!.lastHeard = now;
       this.#welcome(existing!);
-      this.#replay(link, last, firstPending?.seq ?? Infinity, now);
+      this.#replay(link, last, firstPending ?? Infinity, now);
       return link.carryOver(pending, now);
     }
     const banned = this.#moderation.banned(from.hostname, now);
@@ -683,7 +685,7 @@ export class Room implements Machine<RoomLogEntry> {
 
   /** Queues the roster, then history: all of it for a newcomer, what it missed for one coming back. */
   #replay(link: MemberLink, last: number | undefined, until: number, now: number): void {
-    link.queue({ type: "members", members: this.members, roster: true }, now);
+    link.queueParts(this.#roster.parts(this.#members.joined, this.#members.changes), now);
     for (const event of groupRuns(this.#feed.history.replay(last, until))) {
       link.queue(event, now);
     }

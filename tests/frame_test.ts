@@ -292,11 +292,13 @@ Deno.test("utf8Length() counts the bytes TextEncoder writes, lone surrogates inc
 });
 
 Deno.test("a relayed event is written as stream frame n, for numbers of every length", () => {
-  const event = new EncodedEvent({ type: "msg", seq: 3, from: "ann", text: "héllo", time: 0 });
+  const msg = { type: "msg", seq: 3, from: "ann", text: "héllo", time: 0 } as const;
+  const event = new EncodedEvent(msg);
+  equal(event.seq, 3);
   for (const n of [0, 1, 9, 10, 99, 100, 4096, 65_535, 1_000_000, 2 ** 31 + 7]) {
     const out = new Uint8Array(event.entrySize(n) + 2).fill(0x2a); // '*' on both sides
     event.writeEntry(n, out, 1);
     const text = new TextDecoder().decode(out);
-    equal(text, `*${JSON.stringify({ n, ...event.event })}*`);
+    equal(text, `*${JSON.stringify({ n, ...msg })}*`);
   }
 });

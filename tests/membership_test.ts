@@ -31,5 +31,29 @@ Deno.test("Membership lists nicknames in alphabetical order as members join, ren
     }
     const expected = inside.map((m) => m.nick).sort((a, b) => a.localeCompare(b));
     deepEqual(members.nicks, expected, `step ${step}`);
+    // In the order they joined, the same names: the roster's order.
+    deepEqual(members.joined, inside.map((m) => m.nick), `step ${step}`);
   }
+});
+
+Deno.test("Membership counts changes to its join-ordered list, but not joins at its end", () => {
+  const members = new Membership();
+  const member = (nick: string, port: number): Member => ({
+    key: `10.0.0.2:${port}`,
+    address: { hostname: "10.0.0.2", port },
+    nick,
+    lastHeard: 0,
+    since: 0,
+    said: 0,
+    channel: {} as MemberLink,
+  });
+  const ann = member("ann", 1);
+  const start = members.changes;
+  members.add(ann);
+  members.add(member("bob", 2));
+  deepEqual(members.changes, start);
+  members.rename(ann, "anna");
+  deepEqual([members.changes, members.joined], [start + 1, ["anna", "bob"]]);
+  members.remove(ann);
+  deepEqual([members.changes, members.joined], [start + 2, ["bob"]]);
 });
