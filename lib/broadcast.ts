@@ -67,11 +67,6 @@ export interface Channel {
   /** Its timers (retransmission, acknowledgement), for the room's deadline. */
   readonly timers: readonly Timer[];
   /**
-   * Holds its retransmissions by timeout until `until`, while the server has
-   * datagrams it has not read; a no-op where nothing is retransmitted.
-   */
-  holdTimeouts(until: number): void;
-  /**
    * Sends an event to this member.
    *
    * @returns `false` when the member is so far behind that it must be removed.

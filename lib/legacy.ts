@@ -230,10 +230,6 @@ export class LegacyPeer implements Channel {
     this.tell(message); // a refused /nick: the reason, as a plain line
   }
 
-  holdTimeouts(): void {
-    // Nothing is retransmitted to a plain-text member.
-  }
-
   endTurn(): void {
     // Lines go out as they come: a plain-text member has no stream to pack.
   }

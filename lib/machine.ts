@@ -7,8 +7,9 @@
  * 1. Feed it what happens: {@linkcode Machine.receive} for each datagram,
  *    {@linkcode Machine.tick} when its deadline comes, and the machine's own
  *    methods for what the user does.
- * 2. After each, take what it wants sent and reported with
- *    {@linkcode Machine.poll}: send the datagrams in order, handle the events.
+ * 2. After each (or after a burst of datagrams read back to back), take
+ *    what it wants sent and reported with {@linkcode Machine.poll}: send the
+ *    datagrams in order, handle the events.
  * 3. Ask {@linkcode Machine.deadline} when to call `tick` next.
  *
  * `io/udp.ts` does this on a real socket; `tests/sim.ts` on a simulated network.
@@ -20,8 +21,17 @@ import type { Address, Transmit } from "./address.ts";
 
 /** A sans-I/O state machine, reporting events of type `E`. */
 export interface Machine<E> {
-  /** Handles a datagram; must not retain `data`, whose buffer is reused. */
-  receive(data: Uint8Array, from: Address, now: number): void;
+  /**
+   * Handles a datagram; must not retain `data`, whose buffer is reused.
+   *
+   * @param data The datagram.
+   * @param from Its source.
+   * @param now The current time in ms.
+   * @param inputQueued More datagrams wait unread behind this one, as in
+   *   {@linkcode Machine.tick}. The loop then reads them before it polls, so
+   *   that the answers of a burst leave together.
+   */
+  receive(data: Uint8Array, from: Address, now: number, inputQueued?: boolean): void;
   /**
    * Handles the passing of time.
    *

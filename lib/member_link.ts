@@ -168,10 +168,6 @@ export class MemberLink implements Channel {
     this.queue({ type: "error", code, message, ...(id === undefined ? {} : { id }) }, now);
   }
 
-  holdTimeouts(until: number): void {
-    this.#streams.holdTimeouts(until);
-  }
-
   endTurn(): void {
     this.#streams.flushPending();
   }

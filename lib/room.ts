@@ -66,7 +66,7 @@ import { NOT_SAVED, Requests } from "./requests.ts";
 import { MinHeap } from "./min_heap.ts";
 import type { Journal } from "./room_journal.ts";
 import type { RoomLogEntry, RoomStats } from "./room_log.ts";
-import { streamCounters, type StreamOptions } from "./stream.ts";
+import { streamCounters, type StreamOptions, type TimeoutHold } from "./stream.ts";
 import type { TraceNotes } from "./trace.ts";
 import type { TranscriptEntry } from "./transcript.ts";
 import { TurnSet } from "./turn_set.ts";
@@ -182,6 +182,8 @@ export class Room implements Machine<RoomLogEntry> {
   readonly #dirty = new TurnSet<Member>();
   /** Members whose frames queued this turn go out, packed, when it ends ({@linkcode Room.poll}). */
   readonly #turn = new TurnSet<Member>();
+  /** Every member's retransmissions by timeout wait for it while datagrams wait unread. */
+  readonly #hold: TimeoutHold = { until: -Infinity };
   /** The roster each joiner is sent, its parts encoded once for all. */
   readonly #roster = new RosterParts();
   /** What members ask of the room once they are in. */
@@ -297,7 +299,7 @@ export class Room implements Machine<RoomLogEntry> {
       timeout,
       legacyTimeout,
       maxBacklog,
-      stream: { ...stream, counters: this.stats },
+      stream: { ...stream, counters: this.stats, hold: this.#hold },
       legacy: legacy && password === undefined,
       secret: password === undefined ? undefined : roomSecret(password, base64url(randomBytes(12))),
       random: randomBytes,
@@ -369,8 +371,12 @@ export class Room implements Machine<RoomLogEntry> {
    * @param data The datagram; it is not retained.
    * @param from Its source.
    * @param now The current time in ms.
+   * @param inputQueued More datagrams wait unread behind it: as in
+   *   {@linkcode Room.tick}, retransmissions by timeout wait, whichever
+   *   member's stream this turn sends on.
    */
-  receive(data: Uint8Array, from: Address, now: number): void {
+  receive(data: Uint8Array, from: Address, now: number, inputQueued = false): void {
+    if (inputQueued) this.#hold.until = now + 1;
     const key = addressKey(from);
     this.#receive(data, from, key, now);
     const member = this.#members.at(key);
@@ -473,11 +479,12 @@ export class Room implements Machine<RoomLogEntry> {
    * Fires what is due: removes silent members, retransmits, acknowledges.
    *
    * @param now The current time in ms.
-   * @param inputQueued The server has datagrams it has not read yet: a
-   *   member's retransmissions by timeout wait a millisecond at a time (its
-   *   acknowledgement may be among them), while everything else goes on.
+   * @param inputQueued The server has datagrams it has not read yet: every
+   *   member's retransmissions by timeout wait a millisecond at a time (their
+   *   acknowledgements may be among them), while everything else goes on.
    */
   tick(now: number, inputQueued = false): void {
+    if (inputQueued) this.#hold.until = now + 1;
     for (const key of this.#shedding.expire(now)) this.#budget.limit(key, RELEASED_BURST, now);
     this.#feed.flushDue(now);
     this.#refreshDeadlines();
@@ -489,7 +496,6 @@ export class Room implements Machine<RoomLogEntry> {
       if (now > member.lastHeard + member.channel.timeout) {
         this.#remove(member, "timeout", now);
       } else {
-        if (inputQueued) member.channel.holdTimeouts(now + 1);
         fireDue(member.channel.timers, now);
       }
     }

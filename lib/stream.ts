@@ -30,6 +30,18 @@ export interface StreamOptions {
   counters?: StreamCounters | StreamCounters[];
   /** Where to say what each datagram is for `--trace`; notes are built only when it is given. */
   notes?: TraceNotes;
+  /**
+   * When retransmissions by timeout may go again, shared by many streams: the
+   * server holds all its members' while it has datagrams unread (see
+   * {@linkcode StreamSender.holdTimeouts}). Each stream has its own otherwise.
+   */
+  hold?: TimeoutHold;
+}
+
+/** A time before which the streams that share it retransmit nothing by timeout. */
+export interface TimeoutHold {
+  /** The time in ms; `-Infinity` when nothing is held. */
+  until: number;
 }
 
 /** Transmission counters, for statistics. */
@@ -254,8 +266,8 @@ export class StreamSender<T> {
   #rto: number;
   #srtt: number | undefined;
   #rttvar = 0;
-  /** No retransmission by timeout before this time (see {@linkcode StreamSender.holdTimeouts}). */
-  #heldUntil = -Infinity;
+  /** No retransmission by timeout before its time (see {@linkcode StreamSender.holdTimeouts}). */
+  readonly #hold: TimeoutHold;
   #counters: StreamCounters[];
   /** Cached earliest retransmission time (Infinity: none); `undefined` when it must be recomputed. */
   #nextDue: number | undefined;
@@ -280,6 +292,7 @@ export class StreamSender<T> {
   constructor(options: StreamOptions = {}) {
     const { window = 64, initialRto = 200, minRto = 30, maxRto = 500 } = options;
     this.#counters = [options.counters ?? streamCounters()].flat();
+    this.#hold = options.hold ?? { until: -Infinity };
     if (!(window >= 1)) {
       throw new RangeError(
         `Cannot create stream as 'window' must be at least 1: current value is ${window}`,
@@ -345,7 +358,7 @@ export class StreamSender<T> {
         if (!wasSent(entry) || entry.sacked) continue;
         const timed = head || !silent;
         head = false;
-        const due = timed && now >= this.#due(entry) && now >= this.#heldUntil;
+        const due = timed && now >= this.#due(entry) && now >= this.#hold.until;
         if (!entry.lost && !due) continue;
         if (!entry.lost) this.#silent = true; // until an ack comes, only the oldest is timed
         entry.timeout = entry.lost ? "lost" : this.#due(entry) - entry.sentAt;
@@ -473,7 +486,7 @@ export class StreamSender<T> {
         if (!wasSent(entry) || entry.sacked) continue;
         if (entry.lost) soonest = Math.min(soonest, this.#due(entry));
         else if (head || !this.#silent) {
-          soonest = Math.min(soonest, Math.max(this.#due(entry), this.#heldUntil));
+          soonest = Math.min(soonest, Math.max(this.#due(entry), this.#hold.until));
         }
         head = false;
       }
@@ -486,12 +499,14 @@ export class StreamSender<T> {
    * Holds retransmissions by timeout until `until`: the owner has datagrams
    * it has not read yet, and the acknowledgement a timeout would give up on
    * may be among them. Payloads presumed lost (a later one was acknowledged)
-   * still go at once.
+   * still go at once. A hold shared through {@linkcode StreamOptions.hold}
+   * holds every stream that shares it (which may then ask for a tick before
+   * it is over: one with nothing to send).
    *
    * @param until A time in ms.
    */
   holdTimeouts(until: number): void {
-    this.#heldUntil = until;
+    this.#hold.until = until;
     this.#nextDue = undefined;
   }
 

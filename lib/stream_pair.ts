@@ -113,16 +113,6 @@ export class StreamPair<Out, In extends object> {
     ];
   }
 
-  /**
-   * Holds retransmissions by timeout of the outgoing stream until `until`
-   * (see {@linkcode StreamSender.holdTimeouts}).
-   *
-   * @param until A time in ms.
-   */
-  holdTimeouts(until: number): void {
-    this.#out.holdTimeouts(until);
-  }
-
   /** Payloads queued or in flight, not yet acknowledged. */
   get unacked(): number {
     return this.#out.unacked;

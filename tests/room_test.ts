@@ -915,3 +915,24 @@ Deno.test("Room: while datagrams wait unread, a member's retransmissions wait to
   room.tick(251, false); // read, and no ack among it: now they go
   ok(stream(1).length > 0, "retransmitted once the input was read");
 });
+
+Deno.test("Room: while datagrams wait unread, no retransmission by timeout goes, whichever turn sends", () => {
+  const room = new Room({ randomBytes: (n) => new Uint8Array(n).fill(4) });
+  join(room, "alice", 1);
+  join(room, "bob", 2);
+  drain(room); // alice's first frames (bob's join among them), which she does not acknowledge
+  const say = (text: string, n: number, now: number, inputQueued: boolean) => {
+    const frame = { udpchat: 2, type: "msg", n, text, token: tokens.get(2) };
+    room.receive(encoder.encode(JSON.stringify(frame)), at(2), now, inputQueued);
+  };
+  const toAlice = () =>
+    (drain(room).get(1) ?? []).flatMap((f) =>
+      typeof f === "object" && "n" in f && f.type !== "ack" ? [f.type] : []
+    );
+  // Alice's frames are overdue at 300, but her ack may be among the datagrams behind bob's.
+  say("one", 1, 300, true);
+  deepEqual(toAlice(), ["msg"], "only the new message: the relay resends nothing yet");
+  say("two", 2, 301, false); // all read, and no ack from alice among them
+  const again = toAlice();
+  ok(again.includes("members") && again.at(-1) === "msg", `retransmitted: ${again}`);
+});

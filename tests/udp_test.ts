@@ -81,3 +81,54 @@ Deno.test("UdpEndpoint feeds its machine, sends its answers, fires its timer and
     peer.close();
   }
 });
+
+/** Counts its polls, and notes whether each datagram came with more waiting behind it. */
+class BurstCounter extends Shouter {
+  polls = 0;
+  queued: boolean[] = [];
+
+  override receive(data: Uint8Array, from: Address, now: number, inputQueued = false): void {
+    this.queued.push(inputQueued);
+    super.receive(data, from, now);
+  }
+
+  override poll(): { transmits: Transmit[]; events: string[] } {
+    const out = super.poll();
+    if (out.transmits.length > 0) this.polls++;
+    return out;
+  }
+}
+
+Deno.test("UdpEndpoint on the fast path reads a waiting burst before it answers, and answers all of it", async () => {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const to = conn.addr as Deno.NetAddr;
+  const machine = new BurstCounter();
+  const endpoint = new UdpEndpoint(conn, machine, () => {});
+  const path = endpoint.sendInBatches();
+  if (!path.startsWith("sendmmsg")) {
+    await endpoint.close();
+    peer.close();
+    console.log(`skipped: no fast path here (${path})`);
+    return;
+  }
+  // Forty datagrams wait in the socket before the loop starts reading.
+  for (let i = 0; i < 40; i++) await peer.send(encoder.encode(`m${i}`), to);
+  const running = endpoint.run();
+  try {
+    const answers: string[] = [];
+    while (answers.length < 40) {
+      const [data] = await within(5000, peer.receive());
+      answers.push(decoder.decode(data));
+    }
+    deepEqual(answers, Array.from({ length: 40 }, (_, i) => `M${i}`), "every one, in order");
+    equal(machine.queued.filter((queued) => !queued).length >= 1, true);
+    equal(machine.queued.slice(0, 15).every((queued) => queued), true, `${machine.queued}`);
+    // At most 16 a turn: three turns at least, and far fewer than forty.
+    ok(machine.polls >= 3 && machine.polls <= 6, `${machine.polls} polls`);
+  } finally {
+    await endpoint.close();
+    await running;
+    peer.close();
+  }
+});
