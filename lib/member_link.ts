@@ -134,7 +134,8 @@ export class MemberLink implements Channel {
   }
 
   relay(broadcast: Broadcast, now: number): boolean {
-    for (const part of broadcast.parts) this.#streams.push(part);
+    const parts = broadcast.parts;
+    for (let i = 0; i < parts.length; i++) this.#streams.push(parts[i]);
     this.#streams.flushLater(now);
     // Too far behind means not acknowledging for a while, not merely slow: a reader that keeps
     // up at its own pace stays, whoever causes the traffic. A hard cap bounds memory all the same.

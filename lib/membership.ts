@@ -79,11 +79,22 @@ export class Membership {
   }
 
   /**
-   * Every member, in the order they joined, without a copy: the relay's walk,
-   * once per event. A member removed during the walk is not visited after.
+   * Every member, in the order they joined, without a copy. A member removed
+   * during the walk is not visited after.
    */
   each(): IterableIterator<Member> {
     return this.#byAddress.values();
+  }
+
+  /**
+   * Visits every member, in the order they joined, as
+   * {@linkcode Membership.each} walks them but making no garbage: the
+   * relay's walk, once per event.
+   *
+   * @param visit Called with each member.
+   */
+  forEach(visit: (member: Member) => void): void {
+    this.#byAddress.forEach(visit);
   }
 
   /**

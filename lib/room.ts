@@ -262,7 +262,7 @@ export class Room implements Machine<RoomLogEntry> {
     const touched = (member: Member) => this.#touch(member);
     const report = (entry: RoomLogEntry) => this.#output.report(entry);
     this.#feed = new RoomFeed(history, journal, {
-      members: () => this.#members.each(),
+      eachMember: (visit) => this.#members.forEach(visit),
       touched,
       overloaded: (member, now) => this.#remove(member, "overload", now),
       report,

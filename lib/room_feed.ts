@@ -22,8 +22,8 @@ export type UnnumberedEvent = DistributiveOmit<RoomEvent, "seq">;
 
 /** Whom a {@linkcode RoomFeed} relays to, and what it tells the room. */
 export interface FeedAudience {
-  /** The members now, to relay to; one removed during the walk is not visited after. */
-  members(): Iterable<Member>;
+  /** Visits the members now, to relay to; one removed during the walk is not visited after. */
+  eachMember(visit: (member: Member) => void): void;
   /** Something was queued for a member: its timers may have moved. */
   touched(member: Member): void;
   /** A member's backlog overflowed: the room removes it. */
@@ -44,7 +44,7 @@ export interface FeedAudience {
  *
  * const logged: number[] = [];
  * const feed = new RoomFeed(50, undefined, {
- *   members: () => [],
+ *   eachMember() {},
  *   touched() {},
  *   overloaded() {},
  *   report: (entry) => logged.push("seq" in entry.event ? entry.event.seq : 0),
@@ -169,10 +169,12 @@ export class RoomFeed {
   #relay(event: ServerEvent, now: number): void {
     const broadcast = new Broadcast(event);
     const audience = this.#audience;
-    for (const member of audience.members()) {
+    // A callback rather than `for…of`: an iterator's result object per member was 13 MB of
+    // garbage in a run of 400,000 deliveries.
+    audience.eachMember((member) => {
       audience.stats.relayed++;
       audience.touched(member);
       if (!member.channel.relay(broadcast, now)) audience.overloaded(member, now);
-    }
+    });
   }
 }

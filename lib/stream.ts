@@ -63,16 +63,19 @@ export function streamCounters(): StreamCounters {
   return { sent: 0, retransmitted: 0, acks: 0, duplicates: 0, held: 0 };
 }
 
-/** A time an entry does not have yet. */
-const UNSENT = -1;
+/** A time an entry does not have yet: far below any (it is kept relative to the stream's epoch). */
+const UNSENT = -(2 ** 30);
 
 /**
- * One payload a sender holds. Its times are always numbers ({@linkcode UNSENT}
- * until then), so that V8 keeps them unboxed and updates them in place.
+ * One payload a sender holds, made once per frame relayed to each member.
+ * Its times are whole ms since its sender's epoch ({@linkcode UNSENT} until
+ * then): small integers, which V8 keeps in the object itself. As absolute
+ * times (about 1.8 × 10^12) they were doubles, each in a box of its own: a
+ * third of the entry's 110 bytes.
  */
 class Entry<T> {
   payload: T;
-  /** When it was last sent. */
+  /** When it was last sent, in ms since the epoch. */
   sentAt = UNSENT;
   firstSentAt = UNSENT;
   tries = 0;
@@ -269,6 +272,8 @@ export class StreamSender<T> {
   /** No retransmission by timeout before its time (see {@linkcode StreamSender.holdTimeouts}). */
   readonly #hold: TimeoutHold;
   #counters: StreamCounters[];
+  /** The time entries count from: the first the sender was given (see {@linkcode Entry}). */
+  #epoch: number | undefined;
   /** Cached earliest retransmission time (Infinity: none); `undefined` when it must be recomputed. */
   #nextDue: number | undefined;
   /** Congestion window, in payloads; fractional while growing slowly. */
@@ -348,6 +353,7 @@ export class StreamSender<T> {
    * @param out Where to add the payloads to send, in order.
    */
   transmitInto(now: number, out: Outbound<T>): void {
+    const at = now - (this.#epoch ??= now);
     // The relay calls this for every member on every message, and on every acknowledgement: scan
     // only when something is due.
     if (now >= (this.deadline() ?? Infinity)) {
@@ -361,9 +367,9 @@ export class StreamSender<T> {
         const due = timed && now >= this.#due(entry) && now >= this.#hold.until;
         if (!entry.lost && !due) continue;
         if (!entry.lost) this.#silent = true; // until an ack comes, only the oldest is timed
-        entry.timeout = entry.lost ? "lost" : this.#due(entry) - entry.sentAt;
+        entry.timeout = entry.lost ? "lost" : this.#due(entry) - this.#time(entry.sentAt);
         this.#lost(n);
-        entry.sentAt = now;
+        entry.sentAt = at;
         entry.tries++;
         entry.lost = false;
         for (const counters of this.#counters) counters.retransmitted++;
@@ -375,7 +381,7 @@ export class StreamSender<T> {
       const n = ++this.#sentUpTo;
       const entry = this.#entries.get(n);
       if (entry === undefined) continue;
-      entry.sentAt = entry.firstSentAt = now;
+      entry.sentAt = entry.firstSentAt = at;
       entry.tries = 1;
       for (const counters of this.#counters) counters.sent++;
       out.add(n, entry.payload);
@@ -457,7 +463,7 @@ export class StreamSender<T> {
     if (entry.sacked) return false;
     entry.sacked = true;
     if (entry.tries === 1) {
-      this.#sample(now - entry.sentAt);
+      this.#sample(now - this.#time(entry.sentAt));
       // Slow start doubles the window each round trip; then it grows by one per round trip.
       this.#cwnd = Math.min(
         this.#window,
@@ -530,7 +536,9 @@ export class StreamSender<T> {
    */
   oldestSentAt(): number | undefined {
     const entry = this.#entries.get(this.#base);
-    return entry === undefined || entry.firstSentAt === UNSENT ? undefined : entry.firstSentAt;
+    return entry === undefined || entry.firstSentAt === UNSENT
+      ? undefined
+      : this.#time(entry.firstSentAt);
   }
 
   /**
@@ -562,9 +570,15 @@ export class StreamSender<T> {
   }
 
   #due(entry: Entry<T>): number {
-    if (entry.lost) return entry.sentAt;
+    const sentAt = this.#time(entry.sentAt);
+    if (entry.lost) return sentAt;
     const backoff = this.#rto * 2 ** Math.min(entry.tries - 1, 8);
-    return entry.sentAt + Math.min(backoff, this.#maxRto);
+    return sentAt + Math.min(backoff, this.#maxRto);
+  }
+
+  /** An entry's time (since the epoch) as a time by the caller's clock. */
+  #time(sinceEpoch: number): number {
+    return this.#epoch! + sinceEpoch;
   }
 
   /** RFC 6298 smoothing of round-trip samples. */

@@ -165,3 +165,22 @@ Deno.test("StreamSender delivers every payload once, in order, through bursts, g
   equal(sender.unacked, 0);
   deepEqual(delivered, Array.from({ length: pushed }, (_, i) => i));
 });
+
+Deno.test("StreamSender gives its times by the caller's clock, a wall clock's as a test's", () => {
+  for (const start of [0, 1_764_196_800_000]) {
+    const sender = new StreamSender<string>({ initialRto: 100 });
+    sender.push("a");
+    sender.push("b");
+    sender.transmit(start);
+    equal(sender.deadline(), start + 100);
+    equal(sender.oldestSentAt(), start);
+    sender.ack(1, [], start + 20);
+    equal(sender.rtt, 20);
+    equal(sender.oldestSentAt(), start);
+    deepEqual(
+      sender.transmit(start + 20 + 200),
+      [[2, "b"]],
+      "b's own timeout, after the round trip",
+    );
+  }
+});

@@ -220,7 +220,7 @@ export class BatchSender {
    * @param transmits The datagrams; read again when flushed, so they must not change until then.
    */
   sendAll(transmits: readonly Transmit[]): void {
-    for (const transmit of transmits) this.#queue(transmit);
+    for (let i = 0; i < transmits.length; i++) this.#queue(transmits[i]);
   }
 
   #queue(transmit: Transmit): void {
