@@ -63,6 +63,13 @@ export function streamCounters(): StreamCounters {
   return { sent: 0, retransmitted: 0, acks: 0, duplicates: 0, held: 0 };
 }
 
+/**
+ * A cached time that must be worked out again. Not `undefined`: a field
+ * that holds only numbers is updated in place, while one that may hold
+ * `undefined` boxes each new time it is given.
+ */
+const STALE = NaN;
+
 /** A time an entry does not have yet: far below any (it is kept relative to the stream's epoch). */
 const UNSENT = -(2 ** 30);
 
@@ -274,8 +281,11 @@ export class StreamSender<T> {
   #counters: StreamCounters[];
   /** The time entries count from: the first the sender was given (see {@linkcode Entry}). */
   #epoch: number | undefined;
-  /** Cached earliest retransmission time (Infinity: none); `undefined` when it must be recomputed. */
-  #nextDue: number | undefined;
+  /**
+   * Cached earliest retransmission time (Infinity: none); {@linkcode STALE}
+   * when it must be recomputed. Always a number, so V8 updates it in place.
+   */
+  #nextDue = STALE;
   /** Congestion window, in payloads; fractional while growing slowly. */
   #cwnd: number;
   #ssthresh: number;
@@ -375,7 +385,7 @@ export class StreamSender<T> {
         for (const counters of this.#counters) counters.retransmitted++;
         out.add(n, entry.payload);
       }
-      this.#nextDue = undefined;
+      this.#nextDue = STALE;
     }
     while (this.#mayStart(this.#sentUpTo + 1)) {
       const n = ++this.#sentUpTo;
@@ -386,7 +396,7 @@ export class StreamSender<T> {
       for (const counters of this.#counters) counters.sent++;
       out.add(n, entry.payload);
       // A new frame is timed unless the peer is silent and it is not the oldest in flight.
-      if (this.#nextDue !== undefined && (!this.#silent || this.#nextDue === Infinity)) {
+      if (!Number.isNaN(this.#nextDue) && (!this.#silent || this.#nextDue === Infinity)) {
         this.#nextDue = Math.min(this.#nextDue, this.#due(entry));
       }
     }
@@ -439,7 +449,7 @@ export class StreamSender<T> {
         newestSentAt = entry.sentAt;
       }
     }
-    this.#nextDue = undefined;
+    this.#nextDue = STALE;
     while (this.#base < this.#next && this.#entries.get(this.#base) === undefined) this.#base++;
     this.#entries.forgetBelow(this.#base);
     // Something sent no earlier has arrived, so these were most likely lost:
@@ -484,7 +494,7 @@ export class StreamSender<T> {
    * @returns A time in ms, or `undefined` when nothing is in flight.
    */
   deadline(): number | undefined {
-    if (this.#nextDue === undefined) {
+    if (Number.isNaN(this.#nextDue)) {
       let soonest = Infinity;
       let head = true;
       for (let n = this.#base; n <= this.#sentUpTo; n++) {
@@ -513,7 +523,7 @@ export class StreamSender<T> {
    */
   holdTimeouts(until: number): void {
     this.#hold.until = until;
-    this.#nextDue = undefined;
+    this.#nextDue = STALE;
   }
 
   /**
@@ -555,7 +565,7 @@ export class StreamSender<T> {
       drained.push({ payload: entry.payload, sent: entry.firstSentAt !== UNSENT });
     }
     this.#entries.clear(this.#next);
-    this.#nextDue = undefined;
+    this.#nextDue = STALE;
     this.#base = this.#next;
     this.#sentUpTo = this.#next - 1;
     return drained;

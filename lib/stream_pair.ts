@@ -20,6 +20,9 @@ import {
   StreamSender,
 } from "./stream.ts";
 
+/** No turn's payloads wait to be flushed (a number, so the time is updated in place). */
+const NOT_HELD = NaN;
+
 /** What packs a connection's stream frames into datagrams: its `Envelope` (envelope.ts). */
 export interface FramePacker {
   /** The most bytes of frames, commas included, that one datagram carries. */
@@ -82,8 +85,8 @@ export class StreamPair<Out, In extends object> {
   readonly #counters: StreamCounters[];
   /** What a flush sends, refilled each time. */
   readonly #outbound = new Outbound<Out>();
-  /** The time of the turn whose payloads wait for {@linkcode StreamPair.flushPending}. */
-  #flushAt: number | undefined;
+  /** The time of the turn whose payloads wait for {@linkcode StreamPair.flushPending}, or NOT_HELD. */
+  #flushAt = NOT_HELD;
 
   /**
    * Opens fresh streams: both start at number 1.
@@ -107,7 +110,7 @@ export class StreamPair<Out, In extends object> {
       { name: "ack", at: () => this.#in.ackDeadline(), fire: (now) => this.sendAck(now) },
       {
         name: "retransmit",
-        at: () => this.#flushAt ?? this.#out.deadline(),
+        at: () => Number.isNaN(this.#flushAt) ? this.#out.deadline() : this.#flushAt,
         fire: (now) => this.flush(now),
       },
     ];
@@ -147,7 +150,7 @@ export class StreamPair<Out, In extends object> {
    * payloads, packed in order into as few datagrams as fit.
    */
   flush(now: number): void {
-    this.#flushAt = undefined;
+    this.#flushAt = NOT_HELD;
     const items = this.#outbound;
     items.clear(); // empty already, unless a flush was cut short by an exception
     this.#out.transmitInto(now, items);
@@ -176,12 +179,12 @@ export class StreamPair<Out, In extends object> {
    * @param now The current time in ms.
    */
   flushLater(now: number): void {
-    this.#flushAt ??= now;
+    if (Number.isNaN(this.#flushAt)) this.#flushAt = now;
   }
 
   /** Ends the turn: sends what {@linkcode StreamPair.flushLater} held. */
   flushPending(): void {
-    if (this.#flushAt !== undefined) this.flush(this.#flushAt);
+    if (!Number.isNaN(this.#flushAt)) this.flush(this.#flushAt);
   }
 
   /** Sends what is to go out from place `start` up to, not including, `end`, in one datagram. */
@@ -289,7 +292,7 @@ export class StreamPair<Out, In extends object> {
 
   /** Starts both streams afresh at number 1, for a new connection; drain first to keep anything. */
   renew(): void {
-    this.#flushAt = undefined;
+    this.#flushAt = NOT_HELD;
     this.#out = new StreamSender(this.#options);
     this.#in = new StreamReceiver(this.#options);
     this.#assembler = new Assembler();
