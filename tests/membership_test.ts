@@ -2,21 +2,23 @@ import { deepEqual } from "node:assert/strict";
 import { type Member, Membership } from "../lib/membership.ts";
 import type { MemberLink } from "../lib/member_link.ts";
 
+/** A member at port `port` of one address (its channel is never used here). */
+const member = (nick: string, port: number): Member => ({
+  key: `10.0.0.2:${port}`,
+  address: { hostname: "10.0.0.2", port },
+  nick,
+  lastHeard: 0,
+  since: 0,
+  said: 0,
+  channel: {} as MemberLink,
+});
+
 Deno.test("Membership lists nicknames in alphabetical order as members join, rename and leave", () => {
   const members = new Membership();
   const names = ["zoë", "Ann", "ann2", "Émile", "bob", "小明", "Zed", "émile2", "a", "B"];
   const inside: Member[] = [];
   let seed = 11;
   const random = (n: number) => (seed = (seed * 48271) % 2147483647) % n;
-  const member = (nick: string, port: number): Member => ({
-    key: `10.0.0.2:${port}`,
-    address: { hostname: "10.0.0.2", port },
-    nick,
-    lastHeard: 0,
-    since: 0,
-    said: 0,
-    channel: {} as MemberLink,
-  });
   for (let step = 0; step < 400; step++) {
     const free = names.filter((name) => !members.named(name));
     const choice = random(3);
@@ -38,15 +40,6 @@ Deno.test("Membership lists nicknames in alphabetical order as members join, ren
 
 Deno.test("Membership counts changes to its join-ordered list, but not joins at its end", () => {
   const members = new Membership();
-  const member = (nick: string, port: number): Member => ({
-    key: `10.0.0.2:${port}`,
-    address: { hostname: "10.0.0.2", port },
-    nick,
-    lastHeard: 0,
-    since: 0,
-    said: 0,
-    channel: {} as MemberLink,
-  });
   const ann = member("ann", 1);
   const start = members.changes;
   members.add(ann);
