@@ -45,9 +45,11 @@ export class Membership {
   #byAddress = new Map<string, Member>();
   #byNick = new Map<string, Member>();
   #bySkeleton = new Map<string, Member>();
-  /** The nicknames in order, kept as members come and go: a joiner's member list, at every join. */
+  /** The nicknames in order, kept as members come and go: the answer to `who`. */
   #sorted: string[] = [];
+  /** The nicknames in the order members joined: the roster each joiner is sent. */
   #joined: string[] = [];
+  /** Names that left {@linkcode Membership.joined} or changed there, counted. */
   #changes = 0;
 
   /** How many members there are. */
