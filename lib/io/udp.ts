@@ -158,6 +158,7 @@ export class UdpEndpoint<E> {
       } catch (error) {
         if (this.#closed || error instanceof Deno.errors.BadResource) break;
         this.receiveErrors++; // one bad datagram must not stop the loop
+        if (this.#unpumped > 0) this.pump(); // a turn read on past what it answered: answer now
         continue;
       }
       if (this.#impairment) this.#receiveImpaired(data, from as Deno.NetAddr);
