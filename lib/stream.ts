@@ -236,7 +236,10 @@ class Numbered<E> {
   forgetBelow(n: number): void {
     const empty = n - this.#first;
     if (empty >= 64 && empty * 2 >= this.#slots.length) {
-      this.#slots.splice(0, empty);
+      // Moved down in place: `splice` would also return the removed slots, a new array each time.
+      const slots = this.#slots;
+      slots.copyWithin(0, empty);
+      slots.length -= empty;
       this.#first = n;
     }
   }
