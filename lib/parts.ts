@@ -88,6 +88,44 @@ function jsonCost(code: number): number {
 }
 
 /**
+ * Splits a list of names into runs that each take at most
+ * {@linkcode TEXT_CHUNK_BYTES} (see {@linkcode memberCost}). A run ends only
+ * when the next name does not fit, so every run but the last stays the same
+ * when names are added at the end: what lets the roster's parts be shared.
+ *
+ * @param names The names.
+ * @param from Where to start in `names`.
+ * @returns The runs, in order; at least one (empty if there are no names).
+ *
+ * @example Usage
+ * ```ts
+ * import { splitNames } from "./parts.ts";
+ * import { equal } from "node:assert/strict";
+ *
+ * const runs = splitNames(Array.from({ length: 100 }, (_, i) => `name${i}`));
+ * equal(runs.length, 2);
+ * equal(runs.flat().length, 100);
+ * ```
+ */
+export function splitNames(names: readonly string[], from = 0): string[][] {
+  const runs: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (let i = from; i < names.length; i++) {
+    const cost = memberCost(names[i]);
+    if (size + cost > TEXT_CHUNK_BYTES && current.length > 0) {
+      runs.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(names[i]);
+    size += cost;
+  }
+  runs.push(current);
+  return runs;
+}
+
+/**
  * Splits a payload into parts that each fit in one datagram.
  *
  * @param payload A payload with `text` or `members`.
@@ -110,20 +148,7 @@ export function splitPayload<T extends object>(payload: T): T[] {
   if (text !== undefined) {
     chunks = splitText(text).map((text) => ({ text }));
   } else if (members !== undefined) {
-    chunks = [];
-    let current: string[] = [];
-    let size = 0;
-    for (const member of members) {
-      const cost = memberCost(member);
-      if (size + cost > TEXT_CHUNK_BYTES && current.length > 0) {
-        chunks.push({ members: current });
-        current = [];
-        size = 0;
-      }
-      current.push(member);
-      size += cost;
-    }
-    chunks.push({ members: current });
+    chunks = splitNames(members).map((members) => ({ members }));
   } else {
     return [payload];
   }

@@ -10,11 +10,12 @@
  */
 
 import { EncodedEvent } from "./frame.ts";
-import { memberCost, TEXT_CHUNK_BYTES } from "./parts.ts";
+import { splitNames } from "./parts.ts";
 
 /**
  * The parts of the `members` event with `roster: true`, split as
- * `splitPayload` splits them, with the whole parts kept between calls.
+ * `splitPayload` splits them (by `splitNames`), with the whole parts kept
+ * between calls.
  *
  * @example Usage
  * ```ts
@@ -52,24 +53,13 @@ export class RosterParts {
       this.#covered = 0;
       this.#changes = changes;
     }
-    let current: string[] = [];
-    let size = 0;
-    for (let i = this.#covered; i < names.length; i++) {
-      const name = names[i];
-      const cost = memberCost(name);
-      if (size + cost > TEXT_CHUNK_BYTES && current.length > 0) {
-        // A name follows it, so this part is whole: it will read the same for later joiners.
-        this.#whole.push(
-          new EncodedEvent({ type: "members", members: current, roster: true, more: true }),
-        );
-        this.#covered += current.length;
-        current = [];
-        size = 0;
-      }
-      current.push(name);
-      size += cost;
+    const runs = splitNames(names, this.#covered);
+    // Every run but the last ended because a name followed it: it reads the same for later joiners.
+    for (const members of runs.slice(0, -1)) {
+      this.#whole.push(new EncodedEvent({ type: "members", members, roster: true, more: true }));
+      this.#covered += members.length;
     }
-    const last = new EncodedEvent({ type: "members", members: current, roster: true });
+    const last = new EncodedEvent({ type: "members", members: runs.at(-1)!, roster: true });
     return [...this.#whole, last];
   }
 }
