@@ -24,6 +24,7 @@ import { validateNick } from "./nick.ts";
 import { RateLimiter, type TokenBucket } from "./rate_limit.ts";
 import type { RoomStats } from "./room_log.ts";
 import type { StreamOptions } from "./stream.ts";
+import type { DatagramArena } from "./datagram_arena.ts";
 
 /** What the door needs to know about the room. */
 export interface DoorOptions {
@@ -45,6 +46,8 @@ export interface DoorOptions {
   random: (count: number) => Uint8Array;
   /** Puts a datagram on the wire. */
   send: (to: Address, data: Uint8Array) => void;
+  /** Where members' stream datagrams are written (the machine's `arena`). */
+  arena?: DatagramArena;
   /** The room's counters. */
   stats: RoomStats;
 }
@@ -235,14 +238,14 @@ export class Door {
    * @returns The link.
    */
   link(session: string, to: Address, allowance: TokenBucket, now: number): MemberLink {
-    const { secret, random, timeout, maxBacklog, stream, send } = this.#options;
+    const { secret, random, timeout, maxBacklog, stream, send, arena } = this.#options;
     const token = base64url(random(16));
     const keys = secret && envelopeKeys(secret, session, token, "server");
     return new MemberLink(session, to, send, {
       timeout,
       maxBacklog,
       stream,
-      envelope: new Envelope(token, keys, stream.notes),
+      envelope: new Envelope(token, keys, stream.notes, arena),
       allowance,
       since: now,
     });

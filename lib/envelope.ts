@@ -30,6 +30,7 @@ import {
   type ServerFrame,
   VERSION,
 } from "./frame.ts";
+import type { DatagramArena } from "./datagram_arena.ts";
 import type { Outbound } from "./stream.ts";
 import { summarize, type TraceNotes } from "./trace.ts";
 
@@ -68,6 +69,8 @@ export class Envelope<F extends Tokened> {
   readonly #keys: EnvelopeKeys | undefined;
   /** With `--trace`: what each sealed frame holds, which only the two ends can see. */
   readonly #notes: TraceNotes | undefined;
+  /** Where datagrams are written, when the server lends its memory. */
+  readonly #arena: DatagramArena | undefined;
   /** `{"udpchat":2,"token":"…",`: what a stream frame alone starts with, before its entry's fields. */
   readonly #single: Uint8Array;
   /** `{"udpchat":2,"type":"bundle","token":"…","frames":[`: what a bundle starts with. */
@@ -84,11 +87,14 @@ export class Envelope<F extends Tokened> {
    * @param token The token the server issued for the session.
    * @param keys The session's keys, in a room with a password.
    * @param notes With `--trace`: where to say what each sealed frame holds.
+   * @param arena Where to write the datagrams {@linkcode Envelope.frames}
+   *   returns (the server's, reused each turn); fresh arrays without it.
    */
-  constructor(token: string, keys?: EnvelopeKeys, notes?: TraceNotes) {
+  constructor(token: string, keys?: EnvelopeKeys, notes?: TraceNotes, arena?: DatagramArena) {
     this.token = token;
     this.#keys = keys;
     this.#notes = notes;
+    this.#arena = arena;
     const quoted = JSON.stringify(token);
     this.#single = utf8.encode(`{"udpchat":${VERSION},"token":${quoted},`);
     this.#bundle = utf8.encode(
@@ -130,7 +136,8 @@ export class Envelope<F extends Tokened> {
    *   {@linkcode Envelope.capacity}.
    * @param start The first of `list` to send.
    * @param end One past the last of `list` to send.
-   * @returns The datagram to send.
+   * @returns The datagram to send: in the envelope's arena, if it has one,
+   *   so read it before the arena is reset.
    *
    * @example Usage
    * ```ts
@@ -169,7 +176,7 @@ export class Envelope<F extends Tokened> {
       const n = list.numberAt(start);
       const item = list.payloadAt(start);
       const head = this.#single;
-      const out = new Uint8Array(head.length - 1 + layout.size(n, item));
+      const out = this.#take(head.length - 1 + layout.size(n, item));
       layout.write(n, item, out, head.length - 1);
       out.set(head);
       return this.seal(out);
@@ -177,7 +184,7 @@ export class Envelope<F extends Tokened> {
     const head = this.#bundle;
     let size = head.length + (end - start) + 1; // commas, then "]}"
     for (let i = start; i < end; i++) size += layout.size(list.numberAt(i), list.payloadAt(i));
-    const out = new Uint8Array(size);
+    const out = this.#take(size);
     out.set(head);
     let at = head.length;
     for (let i = start; i < end; i++) {
@@ -190,6 +197,11 @@ export class Envelope<F extends Tokened> {
     out[at++] = 0x5d; // ]
     out[at] = 0x7d; // }
     return this.seal(out);
+  }
+
+  /** Memory for one datagram (sealing copies it: the arena's bytes then never leave). */
+  #take(size: number): Uint8Array {
+    return this.#arena?.take(size) ?? new Uint8Array(size);
   }
 
   /**

@@ -18,6 +18,7 @@
  */
 
 import type { Address, Transmit } from "./address.ts";
+import type { DatagramArena } from "./datagram_arena.ts";
 
 /** A sans-I/O state machine, reporting events of type `E`. */
 export interface Machine<E> {
@@ -52,6 +53,14 @@ export interface Machine<E> {
    * them anyway.
    */
   shed?(): Address[] | undefined;
+  /**
+   * Memory the machine writes some of its datagrams in, if it has any. A
+   * loop that has copied every datagram of a poll before it polls again (the
+   * fast path, which lays them out for `sendmmsg`) resets it, and the next
+   * turn reuses the memory instead of allocating. A loop that keeps
+   * datagrams longer (an asynchronous send, a delay on purpose) must not.
+   */
+  readonly arena?: DatagramArena;
 }
 
 /**

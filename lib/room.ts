@@ -37,6 +37,7 @@
 
 import { type Address, addressKey, type Transmit } from "./address.ts";
 import { base64url, sameSecret, secureRandom } from "./crypto.ts";
+import { DatagramArena } from "./datagram_arena.ts";
 import { fireDue, nextDeadline } from "./deadlines.ts";
 import { bundledRequests, decodeClientDatagram } from "./decode.ts";
 import { BoundedMap } from "./bounded_map.ts";
@@ -184,6 +185,11 @@ export class Room implements Machine<RoomLogEntry> {
   readonly #turn = new TurnSet<Member>();
   /** Every member's retransmissions by timeout wait for it while datagrams wait unread. */
   readonly #hold: TimeoutHold = { until: -Infinity };
+  /**
+   * Where members' stream datagrams are written: the socket loop's fast path
+   * copies them out and resets it, so a turn reuses the last one's memory.
+   */
+  readonly arena = new DatagramArena();
   /** The roster each joiner is sent, its parts encoded once for all. */
   readonly #roster = new RosterParts();
   /** What members ask of the room once they are in. */
@@ -304,6 +310,7 @@ export class Room implements Machine<RoomLogEntry> {
       secret: password === undefined ? undefined : roomSecret(password, base64url(randomBytes(12))),
       random: randomBytes,
       send: this.#send,
+      arena: this.arena,
       stats: this.stats,
     });
   }

@@ -366,7 +366,9 @@ export class StreamSender<T> {
    * @param out Where to add the payloads to send, in order.
    */
   transmitInto(now: number, out: Outbound<T>): void {
-    const at = now - (this.#epoch ??= now);
+    // Whole ms: a difference of two large times is a double even when it is whole, and V8 would
+    // keep the entries' times as doubles, each in a box of its own.
+    const at = Math.floor(now - (this.#epoch ??= now));
     // The relay calls this for every member on every message, and on every acknowledgement: scan
     // only when something is due.
     if (now >= (this.deadline() ?? Infinity)) {

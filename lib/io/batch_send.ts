@@ -102,8 +102,19 @@ const SYMBOLS = {
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>;
 
-/** A datagram waiting in a lane: the caller's own object, kept as it is. */
+/** A datagram waiting in a lane: the caller's own object, or a copy once it had to wait. */
 type Queued = Transmit;
+
+/**
+ * Where a lane keeps copies of datagrams that wait for its call in flight:
+ * the caller may write over its own memory once `flush` has returned.
+ */
+interface Kept {
+  bytes: Uint8Array;
+  at: number;
+  /** How many datagrams at the front of the lane's queue are copies in it. */
+  count: number;
+}
 
 /**
  * Memory a batch is laid out in, with its address. An ArrayBuffer of more
@@ -154,6 +165,8 @@ export class BatchSender {
   readonly #memInfo = allocate(128);
   readonly #memInfoLength = Deno.UnsafePointer.offset(this.#memInfo.pointer, 64)!;
   readonly #laneMemory: Block[] = Array.from({ length: LANES }, () => allocate(LANE_MEMORY));
+  /** Each lane's copies of what waits for it, made when first needed. */
+  readonly #kept: Array<Kept | undefined> = new Array(LANES).fill(undefined);
   /** When a background call was last made (by the load window's clock), and whether a lane grew. */
   #lanesUsedAt = 0;
   #lanesGrown = false;
@@ -207,7 +220,7 @@ export class BatchSender {
    * Queues a datagram; {@linkcode BatchSender.flush} sends what is queued.
    *
    * @param to Where to.
-   * @param data The datagram; read again when flushed, so it must not change until then.
+   * @param data The datagram; read until {@linkcode BatchSender.flush} returns, not after.
    */
   send(to: Address, data: Uint8Array): void {
     this.#queue({ to, data });
@@ -217,20 +230,29 @@ export class BatchSender {
    * Queues datagrams the caller made (a machine's transmits), as they are:
    * a server relaying to every member queues one for each.
    *
-   * @param transmits The datagrams; read again when flushed, so they must not change until then.
+   * @param transmits The datagrams; read until {@linkcode BatchSender.flush} returns, not after.
    */
   sendAll(transmits: readonly Transmit[]): void {
     for (let i = 0; i < transmits.length; i++) this.#queue(transmits[i]);
   }
 
   #queue(transmit: Transmit): void {
-    if (ipv4(transmit.to.hostname) === undefined) return this.#portable(transmit.to, transmit.data);
-    this.#lanes[transmit.to.port % LANES].push(transmit);
+    const { to, data } = transmit;
+    // The portable way holds the datagram until its send is over: it gets its own copy.
+    if (ipv4(to.hostname) === undefined) return this.#portable(to, data.slice());
+    this.#lanes[to.port % LANES].push(transmit);
   }
 
-  /** Starts sending everything queued, one system call per lane and batch. */
+  /**
+   * Starts sending everything queued, one system call per lane and batch.
+   * When it returns, the datagrams queued so far have been copied: the
+   * caller may reuse their memory.
+   */
   flush(): void {
-    for (let lane = 0; lane < LANES; lane++) this.#drain(lane);
+    for (let lane = 0; lane < LANES; lane++) {
+      this.#drain(lane);
+      this.#keep(lane);
+    }
   }
 
   /** Resolves once every datagram queued so far has been handed to the kernel. */
@@ -332,6 +354,7 @@ export class BatchSender {
     if (this.#busy[lane] || queue.length === 0) return;
     // The whole queue is the batch when it fits, which copies nothing; the lane starts a new one.
     let batch = queue;
+    const kept = this.#kept[lane];
     if (queue.length <= MAX_BATCH) this.#lanes[lane] = [];
     else batch = queue.splice(0, MAX_BATCH);
     const busy = this.#busyNow(batch.length); // every batch counts towards the load
@@ -340,6 +363,11 @@ export class BatchSender {
     // the allocator): a lane's memory grows to its largest batch and stays.
     const reuse = small ? this.#scratch : this.#laneMemory[lane];
     const memory = layout(batch, reuse);
+    if (kept) {
+      // Laid out, the batch's copies are read no more; while nothing else waits, the next start over.
+      kept.count = Math.max(0, kept.count - batch.length);
+      if (kept.count === 0) kept.at = 0;
+    }
     if (memory !== reuse) {
       if (small) this.#scratch = memory;
       else this.#laneMemory[lane] = memory;
@@ -364,10 +392,38 @@ export class BatchSender {
     );
   }
 
+  /**
+   * Copies what waits on a lane (its call is in flight, or the batch was
+   * full) into the lane's own memory, which grows to the most that waited.
+   */
+  #keep(lane: number): void {
+    const queue = this.#lanes[lane];
+    let kept = this.#kept[lane];
+    if (queue.length === (kept?.count ?? 0)) return;
+    if (kept === undefined) {
+      kept = this.#kept[lane] = { bytes: new Uint8Array(LANE_MEMORY), at: 0, count: 0 };
+      this.#lanesGrown = true; // given back with what the lanes grew, once they are idle
+    }
+    for (let i = kept.count; i < queue.length; i++) {
+      const { to, data } = queue[i];
+      if (kept.at + data.length > kept.bytes.length) {
+        // Copies made before stay where they are; the old memory goes when they have been sent.
+        kept.bytes = new Uint8Array(Math.max(2 * kept.bytes.length, data.length));
+        kept.at = 0;
+      }
+      const copy = kept.bytes.subarray(kept.at, kept.at + data.length);
+      copy.set(data);
+      kept.at += data.length;
+      queue[i] = { to, data: copy };
+    }
+    kept.count = queue.length;
+  }
+
   /** Gives back the memory idle lanes grew (to the garbage collector: nothing else holds it). */
   #shrinkLanes(): void {
     this.#lanesGrown = false;
     for (let lane = 0; lane < LANES; lane++) {
+      if (this.#kept[lane]?.count === 0) this.#kept[lane] = undefined;
       if (this.#laneMemory[lane].bytes.length <= LANE_MEMORY) continue;
       if (this.#busy[lane]) this.#lanesGrown = true; // its call still reads it: next time
       else this.#laneMemory[lane] = allocate(LANE_MEMORY);
@@ -390,15 +446,21 @@ export class BatchSender {
   }
 
   /** `memory` is kept referenced until here: the C library read it until the call returned. */
-  #done(lane: number, batch: Queued[], sent: number, _memory: Block): void {
+  #done(lane: number, batch: Queued[], sent: number, memory: Block): void {
     const count = Math.max(0, sent);
     this.counters.datagrams += count;
     // What the kernel would not take (a full send buffer, a refused address) goes the portable
     // way, which waits for room. Rare, and later datagrams may overtake it: the v2 stream
-    // reorders, and plain text was never ordered over UDP.
+    // reorders, and plain text was never ordered over UDP. Each is copied from the batch's
+    // memory, as the caller's may have been reused since.
     if (count < batch.length) {
       this.counters.fallbacks += batch.length - count;
-      for (const { to, data } of batch.slice(count)) this.#portable(to, data);
+      let at = payloadsAt(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const { to, data } = batch[i];
+        if (i >= count) this.#portable(to, memory.bytes.slice(at, at + data.length));
+        at += data.length;
+      }
     }
     this.#busy[lane] = false;
     this.#drain(lane);
@@ -431,6 +493,11 @@ function setWord(view: DataView, at: number, value: number): void {
   view.setUint32(at + 4, Math.floor(value / 0x1_0000_0000), true);
 }
 
+/** Where a batch of `n` datagrams has its bytes, after its headers, vectors and addresses. */
+function payloadsAt(n: number): number {
+  return n * (MMSGHDR + IOVEC + SOCKADDR_IN);
+}
+
 /** One batch laid out as `sendmmsg` reads it: headers, vectors, addresses, then the bytes. */
 function layout(batch: Queued[], reuse: Block): Block {
   const n = batch.length;
@@ -438,7 +505,7 @@ function layout(batch: Queued[], reuse: Block): Block {
   for (const { data } of batch) bytes += data.length;
   const vectors = n * MMSGHDR;
   const addresses = vectors + n * IOVEC;
-  const payloads = addresses + n * SOCKADDR_IN;
+  const payloads = payloadsAt(n);
   const size = payloads + bytes;
   const block = reuse.bytes.length >= size ? reuse : allocate(Math.max(size, reuse.bytes.length));
   const { bytes: memory, base, view } = block;

@@ -183,6 +183,8 @@ export class UdpEndpoint<E> {
     } else if (this.#batch) {
       this.#batch.sendAll(transmits);
       this.#batch.flush();
+      // Every datagram is now in the sender's memory: the machine may write over its own.
+      this.#machine.arena?.reset();
     } else {
       for (const { to, data } of transmits) this.#sendPortable(to, data);
     }
