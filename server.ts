@@ -141,8 +141,10 @@ async function main(args: string[]): Promise<number> {
     projector?.record(entries);
   });
   const sendPath = config.batchSend ? endpoint.sendInBatches() : "one system call per datagram";
-  // After a burst the C library keeps what it freed; an idle server gives it back.
+  // After a burst the C library keeps what it freed; an idle server gives it back, a busy one as
+  // it goes.
   const memoryTrim = startMemoryTrim();
+  if (typeof memoryTrim !== "string") endpoint.whileBusy((now) => memoryTrim.underLoad(now));
   if (notes) {
     const color = !Deno.noColor && Deno.stdout.isTerminal();
     endpoint.traceTo(notes, (record) => logWriter.unstamped(traceLine(record, color)));

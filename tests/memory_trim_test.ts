@@ -1,5 +1,5 @@
 import { ok } from "node:assert/strict";
-import { startMemoryTrim } from "../lib/io/memory_trim.ts";
+import { startMemoryTrim, TRIM_UNDER_LOAD } from "../lib/io/memory_trim.ts";
 
 const rssKb = () => Math.round(Deno.memoryUsage().rss / 1024);
 
@@ -30,6 +30,48 @@ Deno.test({
       ok(before - after > 20_000, `RSS ${before} kB before, ${after} kB after`);
       c.symbols.free(kept);
     } finally {
+      c.close();
+      trim.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "under load, memory is trimmed when the process is larger than ever, at most every 100 ms",
+  ignore: Deno.build.os !== "linux",
+  fn() {
+    const trim = startMemoryTrim(60_000);
+    ok(typeof trim !== "string", `not started: ${trim}`);
+    const c = Deno.dlopen("libc.so.6", {
+      malloc: { parameters: ["usize"], result: "pointer" },
+      free: { parameters: ["pointer"], result: "void" },
+      memset: { parameters: ["pointer", "i32", "usize"], result: "pointer" },
+    });
+    /** Takes `mb` MB in small blocks and frees them but one, which keeps glibc from trimming. */
+    const burst = (mb: number) => {
+      const blocks = Array.from({ length: mb * 1000 }, () => {
+        const block = c.symbols.malloc(1000n);
+        c.symbols.memset(block, 1, 1000n);
+        return block;
+      });
+      const kept = c.symbols.malloc(1000n);
+      for (const block of blocks) c.symbols.free(block);
+      return kept;
+    };
+    const kept = [];
+    try {
+      kept.push(burst(40));
+      let before = rssKb();
+      trim.underLoad(1_000);
+      ok(before - rssKb() > 20_000, "larger than ever: trimmed");
+      kept.push(burst(60));
+      before = rssKb();
+      trim.underLoad(1_000 + TRIM_UNDER_LOAD / 2);
+      ok(before - rssKb() < 10_000, "too soon: not trimmed");
+      trim.underLoad(1_000 + TRIM_UNDER_LOAD);
+      ok(before - rssKb() > 20_000, "larger than ever again: trimmed");
+    } finally {
+      for (const block of kept) c.symbols.free(block);
       c.close();
       trim.stop();
     }

@@ -243,6 +243,11 @@ export class BatchSender {
     this.#lanes[to.port % LANES].push(transmit);
   }
 
+  /** Whether the last whole load window was busy, so that batches go to the lanes' threads. */
+  get busy(): boolean {
+    return this.#window.busy;
+  }
+
   /**
    * Starts sending everything queued, one system call per lane and batch.
    * When it returns, the datagrams queued so far have been copied: the

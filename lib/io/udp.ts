@@ -56,6 +56,7 @@ export class UdpEndpoint<E> {
   /** Portable sends not yet completed. */
   readonly #sending = new InFlight();
   #batch: BatchSender | undefined;
+  #whileBusy: ((now: number) => void) | undefined;
   readonly #sent = () => this.#sending.end();
   readonly #failed = () => {
     this.sendErrors++;
@@ -103,6 +104,16 @@ export class UdpEndpoint<E> {
     const buffer = sender.enlargeReceiveBuffer(RECEIVE_BUFFER_BYTES);
     return `sendmmsg, many datagrams per system call (on background threads under load); ` +
       `receive buffer ${Math.round(buffer / 1024)} KB`;
+  }
+
+  /**
+   * Calls `action` after each turn of the fast path while it is busy (it
+   * sends on background threads): the server trims its memory then.
+   *
+   * @param action What to do; given the time by this endpoint's clock.
+   */
+  whileBusy(action: (now: number) => void): void {
+    this.#whileBusy = action;
   }
 
   /**
@@ -185,6 +196,7 @@ export class UdpEndpoint<E> {
       this.#batch.flush();
       // Every datagram is now in the sender's memory: the machine may write over its own.
       this.#machine.arena?.reset();
+      if (this.#batch.busy) this.#whileBusy?.(this.#clock());
     } else {
       for (const { to, data } of transmits) this.#sendPortable(to, data);
     }
