@@ -67,6 +67,17 @@ export class DatagramArena {
   }
 
   /**
+   * Whether `data` lies in the memory a reset lets be written over (not in an
+   * array taken beyond the block, which is never reused).
+   *
+   * @param data A datagram.
+   * @returns `true` if it must be copied to outlive the next reset.
+   */
+  holds(data: Uint8Array): boolean {
+    return data.buffer === this.#block.buffer;
+  }
+
+  /**
    * Says that nothing taken so far is read again: later views may reuse it.
    * The block grows to fit the largest turn and, when turns have long been
    * smaller, shrinks back.

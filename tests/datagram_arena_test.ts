@@ -61,3 +61,12 @@ Deno.test("DatagramArena stops growing at a megabyte: a larger turn takes fresh 
   const beyond = arena.take(10);
   notEqual(beyond.buffer, first.buffer);
 });
+
+Deno.test("DatagramArena says which views a reset lets be written over", () => {
+  const arena = new DatagramArena();
+  const inside = arena.take(arena.size);
+  const beyond = arena.take(10);
+  ok(arena.holds(inside));
+  ok(!arena.holds(beyond), "an array beyond the block is never reused");
+  ok(!arena.holds(new Uint8Array(10)));
+});

@@ -23,6 +23,7 @@ import type { Address, Transmit } from "../address.ts";
 import { isIpv4 } from "../address.ts";
 import { InFlight } from "./in_flight.ts";
 import { dropFilter, INSTRUCTION_BYTES, type Ipv4Source } from "./kernel_filter.ts";
+import type { DatagramArena } from "../datagram_arena.ts";
 
 /** `struct mmsghdr` on 64-bit Linux: a 56-byte `msghdr`, the sent length, padding. */
 const MMSGHDR = 64;
@@ -106,14 +107,12 @@ type Libc = Deno.DynamicLibrary<typeof SYMBOLS>;
 type Queued = Transmit;
 
 /**
- * Where a lane keeps copies of datagrams that wait for its call in flight:
- * the caller may write over its own memory once `flush` has returned.
+ * Where a lane keeps copies of datagrams that wait for its call in flight,
+ * made when the caller will write over its own memory once `flush` returns.
  */
 interface Kept {
   bytes: Uint8Array;
   at: number;
-  /** How many datagrams at the front of the lane's queue are copies in it. */
-  count: number;
 }
 
 /**
@@ -167,6 +166,8 @@ export class BatchSender {
   readonly #laneMemory: Block[] = Array.from({ length: LANES }, () => allocate(LANE_MEMORY));
   /** Each lane's copies of what waits for it, made when first needed. */
   readonly #kept: Array<Kept | undefined> = new Array(LANES).fill(undefined);
+  /** How many datagrams at the front of each lane's queue `flush` has looked at (and copied if it had to). */
+  readonly #looked: number[] = new Array(LANES).fill(0);
   /** When a background call was last made (by the load window's clock), and whether a lane grew. */
   #lanesUsedAt = 0;
   #lanesGrown = false;
@@ -220,7 +221,8 @@ export class BatchSender {
    * Queues a datagram; {@linkcode BatchSender.flush} sends what is queued.
    *
    * @param to Where to.
-   * @param data The datagram; read until {@linkcode BatchSender.flush} returns, not after.
+   * @param data The datagram; it must not change until sent, unless it lies
+   *   in the memory {@linkcode BatchSender.flush} is told will be reused.
    */
   send(to: Address, data: Uint8Array): void {
     this.#queue({ to, data });
@@ -230,7 +232,7 @@ export class BatchSender {
    * Queues datagrams the caller made (a machine's transmits), as they are:
    * a server relaying to every member queues one for each.
    *
-   * @param transmits The datagrams; read until {@linkcode BatchSender.flush} returns, not after.
+   * @param transmits The datagrams, as for {@linkcode BatchSender.send}.
    */
   sendAll(transmits: readonly Transmit[]): void {
     for (let i = 0; i < transmits.length; i++) this.#queue(transmits[i]);
@@ -250,13 +252,15 @@ export class BatchSender {
 
   /**
    * Starts sending everything queued, one system call per lane and batch.
-   * When it returns, the datagrams queued so far have been copied: the
-   * caller may reuse their memory.
+   *
+   * @param reused Memory the caller writes over once this returns (its
+   *   machine's arena): a datagram in it that must wait for a lane's call in
+   *   flight is copied first. Any other is sent as it is, later.
    */
-  flush(): void {
+  flush(reused?: DatagramArena): void {
     for (let lane = 0; lane < LANES; lane++) {
       this.#drain(lane);
-      this.#keep(lane);
+      if (reused) this.#keep(lane, reused);
     }
   }
 
@@ -359,7 +363,6 @@ export class BatchSender {
     if (this.#busy[lane] || queue.length === 0) return;
     // The whole queue is the batch when it fits, which copies nothing; the lane starts a new one.
     let batch = queue;
-    const kept = this.#kept[lane];
     if (queue.length <= MAX_BATCH) this.#lanes[lane] = [];
     else batch = queue.splice(0, MAX_BATCH);
     const busy = this.#busyNow(batch.length); // every batch counts towards the load
@@ -368,11 +371,10 @@ export class BatchSender {
     // the allocator): a lane's memory grows to its largest batch and stays.
     const reuse = small ? this.#scratch : this.#laneMemory[lane];
     const memory = layout(batch, reuse);
-    if (kept) {
-      // Laid out, the batch's copies are read no more; while nothing else waits, the next start over.
-      kept.count = Math.max(0, kept.count - batch.length);
-      if (kept.count === 0) kept.at = 0;
-    }
+    // Laid out, the batch's copies are read no more; once nothing else waits, the next start over.
+    this.#looked[lane] = Math.max(0, this.#looked[lane] - batch.length);
+    const kept = this.#kept[lane];
+    if (kept && this.#looked[lane] === 0) kept.at = 0;
     if (memory !== reuse) {
       if (small) this.#scratch = memory;
       else this.#laneMemory[lane] = memory;
@@ -399,18 +401,19 @@ export class BatchSender {
 
   /**
    * Copies what waits on a lane (its call is in flight, or the batch was
-   * full) into the lane's own memory, which grows to the most that waited.
+   * full) and lies in `reused` into the lane's own memory, which grows to
+   * the most that waited.
    */
-  #keep(lane: number): void {
+  #keep(lane: number, reused: DatagramArena): void {
     const queue = this.#lanes[lane];
-    let kept = this.#kept[lane];
-    if (queue.length === (kept?.count ?? 0)) return;
-    if (kept === undefined) {
-      kept = this.#kept[lane] = { bytes: new Uint8Array(LANE_MEMORY), at: 0, count: 0 };
-      this.#lanesGrown = true; // given back with what the lanes grew, once they are idle
-    }
-    for (let i = kept.count; i < queue.length; i++) {
+    for (let i = this.#looked[lane]; i < queue.length; i++) {
       const { to, data } = queue[i];
+      if (!reused.holds(data)) continue;
+      let kept = this.#kept[lane];
+      if (kept === undefined) {
+        kept = this.#kept[lane] = { bytes: new Uint8Array(LANE_MEMORY), at: 0 };
+        this.#lanesGrown = true; // given back with what the lanes grew, once they are idle
+      }
       if (kept.at + data.length > kept.bytes.length) {
         // Copies made before stay where they are; the old memory goes when they have been sent.
         kept.bytes = new Uint8Array(Math.max(2 * kept.bytes.length, data.length));
@@ -421,14 +424,14 @@ export class BatchSender {
       kept.at += data.length;
       queue[i] = { to, data: copy };
     }
-    kept.count = queue.length;
+    this.#looked[lane] = queue.length;
   }
 
   /** Gives back the memory idle lanes grew (to the garbage collector: nothing else holds it). */
   #shrinkLanes(): void {
     this.#lanesGrown = false;
     for (let lane = 0; lane < LANES; lane++) {
-      if (this.#kept[lane]?.count === 0) this.#kept[lane] = undefined;
+      if (this.#looked[lane] === 0) this.#kept[lane] = undefined;
       if (this.#laneMemory[lane].bytes.length <= LANE_MEMORY) continue;
       if (this.#busy[lane]) this.#lanesGrown = true; // its call still reads it: next time
       else this.#laneMemory[lane] = allocate(LANE_MEMORY);

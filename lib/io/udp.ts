@@ -193,9 +193,10 @@ export class UdpEndpoint<E> {
       for (const { to, data } of transmits) this.#sendWatched(to, data);
     } else if (this.#batch) {
       this.#batch.sendAll(transmits);
-      this.#batch.flush();
-      // Every datagram is now in the sender's memory: the machine may write over its own.
-      this.#machine.arena?.reset();
+      // The sender copies what it keeps from the machine's arena: the machine may write over it.
+      const arena = this.#machine.arena;
+      this.#batch.flush(arena);
+      arena?.reset();
       if (this.#batch.busy) this.#whileBusy?.(this.#clock());
     } else {
       for (const { to, data } of transmits) this.#sendPortable(to, data);
