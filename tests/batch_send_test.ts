@@ -13,6 +13,30 @@ async function allHeard(sender: BatchSender, heard: number[][], i: number): Prom
   }
 }
 
+/**
+ * Ten member sockets, each collecting the numbers it hears until it has `count` (or is closed).
+ *
+ * @returns The sockets, what each heard, and their listening, done when all are.
+ */
+function listeningMembers(count: number) {
+  const members = Array.from(
+    { length: 10 },
+    () => Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }),
+  );
+  const heard = members.map(() => [] as number[]);
+  const listening = Promise.all(members.map(async (member, m) => {
+    try {
+      while (heard[m].length < count) {
+        const [data] = await member.receive();
+        heard[m].push(Number(new TextDecoder().decode(data)));
+      }
+    } catch {
+      // closed
+    }
+  }));
+  return { members, heard, listening };
+}
+
 Deno.test({
   name: "BatchSender sends thousands of datagrams in few system calls, each member's in order",
   ignore: Deno.build.os !== "linux",
@@ -60,24 +84,10 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   fn: async () => {
     const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const members = Array.from(
-      { length: 10 },
-      () => Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }),
-    );
     const sender = BatchSender.open(conn, () => {});
     ok(sender instanceof BatchSender, String(sender));
     const COUNT = 600;
-    const heard = members.map(() => [] as number[]);
-    const listening = members.map(async (member, m) => {
-      try {
-        while (heard[m].length < COUNT) {
-          const [data] = await member.receive();
-          heard[m].push(Number(new TextDecoder().decode(data)));
-        }
-      } catch {
-        // closed
-      }
-    });
+    const { members, heard, listening } = listeningMembers(COUNT);
     // One small batch per event, as a busy room sends them: 1,000 datagrams within a few ms,
     // then a pause for the receivers to read (their buffers are not what is tested).
     for (let i = 0; i < COUNT; i++) {
@@ -91,7 +101,7 @@ Deno.test({
     }
     await sender.flushed();
     for (const member of members) member.close();
-    await Promise.all(listening);
+    await listening;
     for (const sequence of heard) deepEqual(sequence, [...Array(COUNT).keys()]);
     // Over 500 datagrams in 10 ms is busy: from then on the lanes sent in the background.
     ok(sender.counters.background > 0, JSON.stringify(sender.counters));
@@ -105,25 +115,11 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   fn: async () => {
     const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const members = Array.from(
-      { length: 10 },
-      () => Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }),
-    );
     const portable: Uint8Array[] = [];
     const sender = BatchSender.open(conn, (_, data) => portable.push(data));
     ok(sender instanceof BatchSender, String(sender));
     const COUNT = 600;
-    const heard = members.map(() => [] as number[]);
-    const listening = members.map(async (member, m) => {
-      try {
-        while (heard[m].length < COUNT) {
-          const [data] = await member.receive();
-          heard[m].push(Number(new TextDecoder().decode(data)));
-        }
-      } catch {
-        // closed
-      }
-    });
+    const { members, heard, listening } = listeningMembers(COUNT);
     // The same memory for every batch, as the server's arena is reused turn after turn: under load
     // the lanes' calls are in flight while the next batches are queued behind them.
     const arena = new DatagramArena();
@@ -141,7 +137,7 @@ Deno.test({
     }
     await sender.flushed();
     for (const member of members) member.close();
-    await Promise.all(listening);
+    await listening;
     for (const sequence of heard) deepEqual(sequence, [...Array(COUNT).keys()]);
     ok(sender.counters.background > 0, JSON.stringify(sender.counters));
     // What goes the portable way is a copy too.

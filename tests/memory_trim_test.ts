@@ -3,27 +3,41 @@ import { startMemoryTrim, TRIM_UNDER_LOAD } from "../lib/io/memory_trim.ts";
 
 const rssKb = () => Math.round(Deno.memoryUsage().rss / 1024);
 
+/** The C library's allocator, to make a burst the way a server's runtime does. */
+function openMalloc() {
+  return Deno.dlopen("libc.so.6", {
+    malloc: { parameters: ["usize"], result: "pointer" },
+    free: { parameters: ["pointer"], result: "void" },
+    memset: { parameters: ["pointer", "i32", "usize"], result: "pointer" },
+  });
+}
+
+/**
+ * A burst: `mb` MB in small blocks, then freed. One block kept after them stops glibc from giving
+ * the space back by itself, as the rest of a server's live memory does.
+ *
+ * @returns The kept block, to free at the end.
+ */
+function burst(c: ReturnType<typeof openMalloc>, mb: number): Deno.PointerValue {
+  const blocks = Array.from({ length: mb * 1000 }, () => {
+    const block = c.symbols.malloc(1000n);
+    c.symbols.memset(block, 1, 1000n);
+    return block;
+  });
+  const kept = c.symbols.malloc(1000n);
+  for (const block of blocks) c.symbols.free(block);
+  return kept;
+}
+
 Deno.test({
   name: "memory the C library kept after a burst goes back to the system",
   ignore: Deno.build.os !== "linux",
   fn() {
     const trim = startMemoryTrim(60_000);
     ok(typeof trim !== "string", `not started: ${trim}`);
-    const c = Deno.dlopen("libc.so.6", {
-      malloc: { parameters: ["usize"], result: "pointer" },
-      free: { parameters: ["pointer"], result: "void" },
-      memset: { parameters: ["pointer", "i32", "usize"], result: "pointer" },
-    });
+    const c = openMalloc();
     try {
-      // A burst: 40 MB in small blocks, then freed. One block kept after them stops glibc from
-      // giving the space back by itself, as the rest of a server's live memory does.
-      const blocks = Array.from({ length: 40_000 }, () => {
-        const block = c.symbols.malloc(1000n);
-        c.symbols.memset(block, 1, 1000n);
-        return block;
-      });
-      const kept = c.symbols.malloc(1000n);
-      for (const block of blocks) c.symbols.free(block);
+      const kept = burst(c, 40);
       const before = rssKb();
       ok(trim.trim(), "nothing to give back");
       const after = rssKb();
@@ -42,29 +56,14 @@ Deno.test({
   fn() {
     const trim = startMemoryTrim(60_000);
     ok(typeof trim !== "string", `not started: ${trim}`);
-    const c = Deno.dlopen("libc.so.6", {
-      malloc: { parameters: ["usize"], result: "pointer" },
-      free: { parameters: ["pointer"], result: "void" },
-      memset: { parameters: ["pointer", "i32", "usize"], result: "pointer" },
-    });
-    /** Takes `mb` MB in small blocks and frees them but one, which keeps glibc from trimming. */
-    const burst = (mb: number) => {
-      const blocks = Array.from({ length: mb * 1000 }, () => {
-        const block = c.symbols.malloc(1000n);
-        c.symbols.memset(block, 1, 1000n);
-        return block;
-      });
-      const kept = c.symbols.malloc(1000n);
-      for (const block of blocks) c.symbols.free(block);
-      return kept;
-    };
+    const c = openMalloc();
     const kept = [];
     try {
-      kept.push(burst(40));
+      kept.push(burst(c, 40));
       let before = rssKb();
       trim.underLoad(1_000);
       ok(before - rssKb() > 20_000, "larger than ever: trimmed");
-      kept.push(burst(60));
+      kept.push(burst(c, 60));
       before = rssKb();
       trim.underLoad(1_000 + TRIM_UNDER_LOAD / 2);
       ok(before - rssKb() < 10_000, "too soon: not trimmed");
