@@ -152,6 +152,19 @@ const relays: Relay[] = [
     }]
     : []),
   ...(cSkip ? [] : [{ name: "C relay", command: (p: number) => [`${build}/relay`, String(p)] }]),
+  {
+    // What a Deno relay costs before any of the server's own work: the gap the server could close.
+    name: "Deno floor: the same sendmmsg path, nothing else",
+    command: (p: number) => [
+      Deno.execPath(),
+      "run",
+      "--unstable-net",
+      "--allow-net",
+      "--allow-ffi",
+      "bench/load/floor_relay.ts",
+      String(p),
+    ],
+  },
   { name: "udpchat, sendmmsg", command: udpchat() },
   { name: "udpchat, portable send", command: udpchat(["--portable-send"]) },
 ];
