@@ -154,7 +154,7 @@ const relays: Relay[] = [
   ...(cSkip ? [] : [{ name: "C relay", command: (p: number) => [`${build}/relay`, String(p)] }]),
   {
     // What a Deno relay costs before any of the server's own work: the gap the server could close.
-    name: "Deno floor: the same sendmmsg path, nothing else",
+    name: "Deno floor (relay only)",
     command: (p: number) => [
       Deno.execPath(),
       "run",
