@@ -1,5 +1,5 @@
 import { ok } from "node:assert/strict";
-import { startMemoryTrim, TRIM_UNDER_LOAD } from "../lib/io/memory_trim.ts";
+import { type MemoryTrim, startMemoryTrim, TRIM_UNDER_LOAD } from "../lib/io/memory_trim.ts";
 
 const rssKb = () => Math.round(Deno.memoryUsage().rss / 1024);
 
@@ -29,24 +29,41 @@ function burst(c: ReturnType<typeof openMalloc>, mb: number): Deno.PointerValue 
   return kept;
 }
 
+/**
+ * Runs `body` with a trim started (its timer too slow to interfere) and the C library's
+ * allocator open; frees the blocks it keeps, then stops both.
+ */
+function withTrim(
+  body: (
+    trim: MemoryTrim,
+    c: ReturnType<typeof openMalloc>,
+    kept: Deno.PointerValue[],
+  ) => void,
+): void {
+  const trim = startMemoryTrim(60_000);
+  ok(typeof trim !== "string", `not started: ${trim}`);
+  const c = openMalloc();
+  const kept: Deno.PointerValue[] = [];
+  try {
+    body(trim, c, kept);
+  } finally {
+    for (const block of kept) c.symbols.free(block);
+    c.close();
+    trim.stop();
+  }
+}
+
 Deno.test({
   name: "memory the C library kept after a burst goes back to the system",
   ignore: Deno.build.os !== "linux",
   fn() {
-    const trim = startMemoryTrim(60_000);
-    ok(typeof trim !== "string", `not started: ${trim}`);
-    const c = openMalloc();
-    try {
-      const kept = burst(c, 40);
+    withTrim((trim, c, kept) => {
+      kept.push(burst(c, 40));
       const before = rssKb();
       ok(trim.trim(), "nothing to give back");
       const after = rssKb();
       ok(before - after > 20_000, `RSS ${before} kB before, ${after} kB after`);
-      c.symbols.free(kept);
-    } finally {
-      c.close();
-      trim.stop();
-    }
+    });
   },
 });
 
@@ -54,11 +71,7 @@ Deno.test({
   name: "under load, memory is trimmed when the process is larger than ever, at most every 100 ms",
   ignore: Deno.build.os !== "linux",
   fn() {
-    const trim = startMemoryTrim(60_000);
-    ok(typeof trim !== "string", `not started: ${trim}`);
-    const c = openMalloc();
-    const kept = [];
-    try {
+    withTrim((trim, c, kept) => {
       kept.push(burst(c, 40));
       let before = rssKb();
       trim.underLoad(1_000);
@@ -69,10 +82,6 @@ Deno.test({
       ok(before - rssKb() < 10_000, "too soon: not trimmed");
       trim.underLoad(1_000 + TRIM_UNDER_LOAD);
       ok(before - rssKb() > 20_000, "larger than ever again: trimmed");
-    } finally {
-      for (const block of kept) c.symbols.free(block);
-      c.close();
-      trim.stop();
-    }
+    });
   },
 });
