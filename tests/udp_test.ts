@@ -134,6 +134,38 @@ Deno.test("UdpEndpoint on the fast path reads a waiting burst before it answers,
   }
 });
 
+Deno.test("UdpEndpoint on the fast path answers a lone datagram at once, between bursts too", async () => {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const to = conn.addr as Deno.NetAddr;
+  const machine = new BurstCounter();
+  const endpoint = new UdpEndpoint(conn, machine, () => {});
+  const path = endpoint.sendInBatches();
+  if (!path.startsWith("sendmmsg")) {
+    await endpoint.close();
+    peer.close();
+    console.log(`skipped: no fast path here (${path})`);
+    return;
+  }
+  const running = endpoint.run();
+  try {
+    // The loop reads one datagram ahead: with nothing behind a datagram, it must not wait for one.
+    for (const round of [1, 2, 3]) {
+      for (let i = 0; i < 5; i++) await peer.send(encoder.encode(`b${round}.${i}`), to);
+      for (let i = 0; i < 5; i++) await within(2000, peer.receive());
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await peer.send(encoder.encode(`lone${round}`), to);
+      const [answer] = await within(2000, peer.receive());
+      equal(decoder.decode(answer), `LONE${round}`);
+      equal(machine.queued.at(-1), false, "nothing waited behind the lone one");
+    }
+  } finally {
+    await endpoint.close();
+    await running;
+    peer.close();
+  }
+});
+
 /** On "burst", writes `per` datagrams to each sink in its arena, numbered per sink. */
 class Burster implements Machine<never> {
   readonly arena = new DatagramArena();
