@@ -100,19 +100,29 @@ class BurstCounter extends Shouter {
   }
 }
 
-Deno.test("UdpEndpoint on the fast path reads a waiting burst before it answers, and answers all of it", async () => {
+/**
+ * An endpoint on the fast path around `machine`, and a peer socket to talk to it; undefined (with
+ * a line that says the test skipped) where this system has no fast path, once all are closed.
+ */
+async function onFastPath<E>(machine: Machine<E>, others: Deno.DatagramConn[] = []) {
   const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const to = conn.addr as Deno.NetAddr;
-  const machine = new BurstCounter();
   const endpoint = new UdpEndpoint(conn, machine, () => {});
   const path = endpoint.sendInBatches();
   if (!path.startsWith("sendmmsg")) {
     await endpoint.close();
-    peer.close();
+    for (const socket of [peer, ...others]) socket.close();
     console.log(`skipped: no fast path here (${path})`);
-    return;
+    return undefined;
   }
+  return { endpoint, peer, to: conn.addr as Deno.NetAddr };
+}
+
+Deno.test("UdpEndpoint on the fast path reads a waiting burst before it answers, and answers all of it", async () => {
+  const machine = new BurstCounter();
+  const fast = await onFastPath(machine);
+  if (fast === undefined) return;
+  const { endpoint, peer, to } = fast;
   // Forty datagrams wait in the socket before the loop starts reading.
   for (let i = 0; i < 40; i++) await peer.send(encoder.encode(`m${i}`), to);
   const running = endpoint.run();
@@ -135,18 +145,10 @@ Deno.test("UdpEndpoint on the fast path reads a waiting burst before it answers,
 });
 
 Deno.test("UdpEndpoint on the fast path answers a lone datagram at once, between bursts too", async () => {
-  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const to = conn.addr as Deno.NetAddr;
   const machine = new BurstCounter();
-  const endpoint = new UdpEndpoint(conn, machine, () => {});
-  const path = endpoint.sendInBatches();
-  if (!path.startsWith("sendmmsg")) {
-    await endpoint.close();
-    peer.close();
-    console.log(`skipped: no fast path here (${path})`);
-    return;
-  }
+  const fast = await onFastPath(machine);
+  if (fast === undefined) return;
+  const { endpoint, peer, to } = fast;
   const running = endpoint.run();
   try {
     // The loop reads one datagram ahead: with nothing behind a datagram, it must not wait for one.
@@ -204,22 +206,15 @@ class Burster implements Machine<never> {
 }
 
 Deno.test("UdpEndpoint on the fast path reuses its machine's arena turn after turn, and says when it is busy", async () => {
-  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
   // 50 sinks, 12 datagrams each a burst: all of a run fits in a sink's receive buffer unread.
   const sinks = Array.from(
     { length: 50 },
     () => Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }),
   );
   const machine = new Burster(sinks.map((sink) => sink.addr as Deno.NetAddr), 12);
-  const endpoint = new UdpEndpoint(conn, machine, () => {});
-  const path = endpoint.sendInBatches();
-  if (!path.startsWith("sendmmsg")) {
-    await endpoint.close();
-    for (const socket of [peer, ...sinks]) socket.close();
-    console.log(`skipped: no fast path here (${path})`);
-    return;
-  }
+  const fast = await onFastPath(machine, sinks);
+  if (fast === undefined) return;
+  const { endpoint, peer, to } = fast;
   const busy: number[] = [];
   endpoint.whileBusy((now) => busy.push(now));
   const running = endpoint.run();
@@ -235,7 +230,7 @@ Deno.test("UdpEndpoint on the fast path reuses its machine's arena turn after tu
     // 600 datagrams a burst (more than 500 in a 10 ms window is busy), 1 or 20 ms apart; each turn
     // writes in memory the last one used.
     for (let i = 0; i < BURSTS; i++) {
-      await peer.send(encoder.encode("burst"), conn.addr as Deno.NetAddr);
+      await peer.send(encoder.encode("burst"), to);
       await new Promise((resolve) => setTimeout(resolve, i % 2 === 0 ? 1 : 20));
     }
     await Promise.all(listening);
