@@ -419,7 +419,7 @@ if (ackedRounds.size > 0) {
     "udpchat's acknowledged (v2) fan-out — every frame acknowledged, 100% delivered; the members " +
       "are `bench/load/members.c` (one C process, so that the server is what is measured) or real " +
       `sessions (\`bench/v1_members.ts\`, 4 Deno processes on the same cores); median of ${ROUNDS} ` +
-      "interleaved rounds, the range of the CPU per frame in brackets:",
+      "interleaved rounds, the range of the CPU per frame in parentheses:",
     "",
     "| members | load | deliveries | deliveries/s | vs C relay | server CPU per delivered frame | retransmitted |",
     "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
