@@ -186,7 +186,9 @@ export class UdpEndpoint<E> {
       const reading = ahead[turn];
       next = reading.start(this.#conn);
       // Inline, not a function: an async call per datagram is garbage the collector then sweeps.
-      for (let i = 0; i < SETTLE_MICROTASKS && !reading.settled; i++) await null;
+      if (this.#turnsSpan) {
+        for (let i = 0; i < SETTLE_MICROTASKS && !reading.settled; i++) await null;
+      }
       if (this.#impairment) this.#receiveImpaired(data, from as Deno.NetAddr);
       else this.#handle(data, from as Deno.NetAddr, reading.settled);
     }
@@ -248,12 +250,16 @@ export class UdpEndpoint<E> {
    */
   #handle(data: Uint8Array, from: Address, waiting = false): void {
     const now = this.#clock();
-    const queued = this.#batch !== undefined && !this.#trace && !this.#impairment &&
-      this.#readFirst(waiting, now);
+    const queued = this.#turnsSpan && this.#readFirst(waiting, now);
     this.#machine.receive(data, from, now, queued);
     if (this.#trace) this.#traceLine("in", from, data, this.#trace.notes.takeIncoming());
     if (queued && ++this.#unpumped < TURN_DATAGRAMS) return;
     this.pump();
+  }
+
+  /** Whether a turn may take in more than one datagram (see {@linkcode UdpEndpoint.run}). */
+  get #turnsSpan(): boolean {
+    return this.#batch !== undefined && !this.#trace && !this.#impairment;
   }
 
   #receiveImpaired(data: Uint8Array, from: Address): void {
@@ -356,7 +362,7 @@ export class UdpEndpoint<E> {
  * means another datagram was waiting. One found pending means either none
  * was, or the runtime did not look yet; the loop then answers what it has,
  * as it would with nothing queued, so a later Deno that settles later only
- * makes turns shorter. Reused: one object per buffer, no garbage per datagram.
+ * makes turns shorter. Reused: one object per buffer, and one callback for all its receives.
  */
 class ReadAhead {
   readonly #buffer = new Uint8Array(RECEIVE_BUFFER);
