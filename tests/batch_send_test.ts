@@ -150,6 +150,32 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "BatchSender says when more waits than it should hold, and when the lanes have sent it",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const sender = BatchSender.open(conn, () => {});
+    ok(sender instanceof BatchSender, String(sender));
+    const { members, listening } = listeningMembers(Infinity);
+    // 700 KB for ten members, as one turn of a join storm makes: more than the lanes should hold.
+    const datagram = new Uint8Array(1000).fill(0x20);
+    for (let i = 0; i < 70; i++) {
+      for (const member of members) sender.send(member.addr as Deno.NetAddr, datagram);
+    }
+    ok(sender.backedUp, "700 KB queued is backed up");
+    sender.flush();
+    await sender.drained();
+    ok(!sender.backedUp, "drained");
+    // Nothing waits: drained resolves at once.
+    await sender.drained();
+    await sender.close();
+    conn.close();
+    for (const member of members) member.close();
+    await listening;
+  },
+});
+
 Deno.test("BatchSender without --allow-ffi, or on an IPv6 socket, says why it cannot", () => {
   const conn = Deno.listenDatagram({ transport: "udp", hostname: "::1", port: 0 });
   try {

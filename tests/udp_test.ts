@@ -173,18 +173,20 @@ class Burster implements Machine<never> {
   readonly arena = new DatagramArena();
   readonly #sinks: Address[];
   readonly #per: number;
+  readonly #size: number;
   #transmits: Transmit[] = [];
   #sent = 0;
 
-  constructor(sinks: Address[], per: number) {
+  constructor(sinks: Address[], per: number, size = 12) {
     this.#sinks = sinks;
     this.#per = per;
+    this.#size = size;
   }
 
   receive(): void {
     for (let i = 0; i < this.#per; i++) {
       for (const to of this.#sinks) {
-        const data = this.arena.take(12);
+        const data = this.arena.take(this.#size);
         data.fill(0x20).set(encoder.encode(String(this.#sent + i)));
         this.#transmits.push({ to, data });
       }
@@ -238,6 +240,41 @@ Deno.test("UdpEndpoint on the fast path reuses its machine's arena turn after tu
     for (const sequence of heard) deepEqual(sequence, expected, "each intact and in order");
     ok(machine.arena.size > 0);
     ok(busy.length > 0, "busy after a burst of 600");
+  } finally {
+    await endpoint.close();
+    await running;
+    for (const socket of [peer, ...sinks]) socket.close();
+  }
+});
+
+Deno.test("UdpEndpoint on the fast path sends turns larger than its lanes should hold, intact and in order", async () => {
+  // 700 KB a turn (50 sinks, 14 datagrams of 1,000 bytes each), as a join storm's member list and
+  // notices make: the loop reads no more until the lanes have sent it, then goes on.
+  const sinks = Array.from(
+    { length: 50 },
+    () => Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 }),
+  );
+  const machine = new Burster(sinks.map((sink) => sink.addr as Deno.NetAddr), 14, 1000);
+  const fast = await onFastPath(machine, sinks);
+  if (fast === undefined) return;
+  const { endpoint, peer, to } = fast;
+  const running = endpoint.run();
+  const BURSTS = 6;
+  const heard = sinks.map(() => [] as string[]);
+  const listening = sinks.map(async (sink, s) => {
+    while (heard[s].length < BURSTS * 14) {
+      const [data] = await within(5000, sink.receive());
+      heard[s].push(decoder.decode(data).trim());
+    }
+  });
+  try {
+    for (let i = 0; i < BURSTS; i++) {
+      await peer.send(encoder.encode("burst"), to);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await Promise.all(listening);
+    const expected = Array.from({ length: BURSTS * 14 }, (_, i) => String(i));
+    for (const sequence of heard) deepEqual(sequence, expected, "each intact and in order");
   } finally {
     await endpoint.close();
     await running;

@@ -67,6 +67,16 @@ const LANE_MEMORY = 64 * 1024;
  * an idle room would otherwise keep for good.
  */
 const SHRINK_AFTER = 5_000;
+/**
+ * Bytes waiting for the lanes or in their calls beyond which the socket
+ * loop stops reading until they are down to half of it
+ * ({@linkcode BatchSender.drained}). Without a bound, a 1,000-member join
+ * storm, whose answers (each joiner's member list and history) are made
+ * faster than two cores send them, queued up to 4 MB, and each byte that
+ * waits is held twice: copied out of the machine's arena, then laid out for
+ * its call.
+ */
+const BACKLOG_BYTES = 512 * 1024;
 const SOL_SOCKET = 1;
 const SO_TYPE = 3;
 const SOCK_DGRAM = 2;
@@ -152,6 +162,9 @@ export class BatchSender {
   readonly #lanes: Queued[][] = Array.from({ length: LANES }, () => []);
   readonly #busy: boolean[] = new Array(LANES).fill(false);
   readonly #calls = new InFlight();
+  /** Bytes of the datagrams queued on lanes or in their calls, and who waits for them to drain. */
+  #backlog = 0;
+  #draining: Array<() => void> = [];
   /** Datagrams sent in the current load window, and whether the last one was busy. */
   readonly #window = { start: 0, count: 0, busy: false };
   /**
@@ -243,6 +256,7 @@ export class BatchSender {
     // The portable way holds the datagram until its send is over: it gets its own copy.
     if (ipv4(to.hostname) === undefined) return this.#portable(to, data.slice());
     this.#lanes[to.port % LANES].push(transmit);
+    this.#backlog += data.length;
   }
 
   /** Whether the last whole load window was busy, so that batches go to the lanes' threads. */
@@ -262,6 +276,25 @@ export class BatchSender {
       this.#drain(lane);
       if (reused) this.#keep(lane, reused);
     }
+  }
+
+  /**
+   * Whether more is waiting to be sent than the lanes should hold
+   * ({@linkcode BACKLOG_BYTES}): then the caller should make no more
+   * until {@linkcode BatchSender.drained} resolves.
+   */
+  get backedUp(): boolean {
+    return this.#backlog > BACKLOG_BYTES;
+  }
+
+  /**
+   * Resolves once what waits to be sent is down to half of
+   * {@linkcode BACKLOG_BYTES}: reading resumes with room to spare, not a
+   * datagram at a time.
+   */
+  drained(): Promise<void> {
+    if (this.#backlog <= BACKLOG_BYTES / 2) return Promise.resolve();
+    return new Promise((resolve) => this.#draining.push(resolve));
   }
 
   /** Resolves once every datagram queued so far has been handed to the kernel. */
@@ -370,7 +403,9 @@ export class BatchSender {
     // Reusing memory keeps a flood from piling up garbage (and a storm from spending its time in
     // the allocator): a lane's memory grows to its largest batch and stays.
     const reuse = small ? this.#scratch : this.#laneMemory[lane];
-    const memory = layout(batch, reuse);
+    let bytes = 0;
+    for (let i = 0; i < batch.length; i++) bytes += batch[i].data.length;
+    const memory = layout(batch, reuse, bytes);
     // Laid out, the batch's copies are read no more; once nothing else waits, the next start over.
     this.#looked[lane] = Math.max(0, this.#looked[lane] - batch.length);
     const kept = this.#kept[lane];
@@ -390,12 +425,12 @@ export class BatchSender {
     this.counters.calls++;
     if (small) {
       const sent = this.#libc.symbols.sendmmsgHere(this.#fd, memory.pointer, batch.length, 0);
-      return this.#done(lane, batch, sent, memory);
+      return this.#done(lane, batch, sent, memory, bytes);
     }
     this.counters.background++;
     this.#libc.symbols.sendmmsg(this.#fd, memory.pointer, batch.length, 0).then(
-      (sent) => this.#done(lane, batch, sent, memory),
-      () => this.#done(lane, batch, 0, memory),
+      (sent) => this.#done(lane, batch, sent, memory, bytes),
+      () => this.#done(lane, batch, 0, memory, bytes),
     );
   }
 
@@ -454,8 +489,9 @@ export class BatchSender {
   }
 
   /** `memory` is kept referenced until here: the C library read it until the call returned. */
-  #done(lane: number, batch: Queued[], sent: number, memory: Block): void {
+  #done(lane: number, batch: Queued[], sent: number, memory: Block, bytes: number): void {
     const count = Math.max(0, sent);
+    this.#backlog -= bytes;
     this.counters.datagrams += count;
     // What the kernel would not take (a full send buffer, a refused address) goes the portable
     // way, which waits for room. Rare, and later datagrams may overtake it: the v2 stream
@@ -472,6 +508,9 @@ export class BatchSender {
     }
     this.#busy[lane] = false;
     this.#drain(lane);
+    if (this.#draining.length > 0 && this.#backlog <= BACKLOG_BYTES / 2) {
+      for (const resolve of this.#draining.splice(0)) resolve();
+    }
     this.#calls.end();
   }
 }
@@ -506,11 +545,12 @@ function payloadsAt(n: number): number {
   return n * (MMSGHDR + IOVEC + SOCKADDR_IN);
 }
 
-/** One batch laid out as `sendmmsg` reads it: headers, vectors, addresses, then the bytes. */
-function layout(batch: Queued[], reuse: Block): Block {
+/**
+ * One batch laid out as `sendmmsg` reads it: headers, vectors, addresses,
+ * then the datagrams (`bytes` of them in all).
+ */
+function layout(batch: Queued[], reuse: Block, bytes: number): Block {
   const n = batch.length;
-  let bytes = 0;
-  for (const { data } of batch) bytes += data.length;
   const vectors = n * MMSGHDR;
   const addresses = vectors + n * IOVEC;
   const payloads = payloadsAt(n);

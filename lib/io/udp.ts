@@ -191,6 +191,8 @@ export class UdpEndpoint<E> {
       }
       if (this.#impairment) this.#receiveImpaired(data, from as Deno.NetAddr);
       else this.#handle(data, from as Deno.NetAddr, reading.settled);
+      // Answers made faster than the lanes send them wait in memory: read no more until they go.
+      if (this.#unpumped === 0 && this.#batch?.backedUp) await this.#batch.drained();
     }
   }
 
