@@ -12,14 +12,18 @@
  * The server's heap settings: a small young generation (2 MB a half),
  * collected often, so floods of short-lived garbage (tens of thousands of
  * forged datagrams a second) do not inflate its memory — tested: 200,000
- * spoofed datagrams grow it by about 19 MB instead of 97 — and an old
+ * spoofed datagrams leave it 8–14 MB larger once it has run its code — and an old
  * generation that grows by 15% at a time, not V8's usual factor, so a
  * 1,000-member join storm peaks as low as it did under
  * `--optimize-for-size`. That flag also made V8 collect and recompile far
  * more under steady load: the acknowledged fan-out took 6.8–7.4 µs of CPU a
- * frame with it, 4.6–4.9 without (docs/PERFORMANCE.md).
+ * frame with it, 4.6–4.9 without (docs/PERFORMANCE.md). And V8's memory
+ * reducer, which collects a burst's garbage once allocation quiets down, may
+ * act 5 s after start instead of 30: a class usually arrives in the server's
+ * first minute.
  */
-export const SERVER_V8_FLAGS = "--v8-flags=--max-semi-space-size=2,--heap-growing-percent=15";
+export const SERVER_V8_FLAGS =
+  "--v8-flags=--max-semi-space-size=2,--heap-growing-percent=15,--gc-memory-reducer-start-delay-ms=5000";
 
 /** Flags granting what each entry script needs. */
 export const PERMISSIONS: Readonly<Record<"server.ts" | "client.ts", readonly string[]>> = {
