@@ -1,8 +1,21 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { BatchSender } from "../lib/io/batch_send.ts";
 import { DatagramArena } from "../lib/datagram_arena.ts";
+import type { Address } from "../lib/address.ts";
 
 const PER_MEMBER = 3000;
+
+/**
+ * A loopback socket with the fast path on it; fails the test if there is none.
+ *
+ * @param portable Where what the fast path cannot send goes.
+ */
+function openSender(portable: (to: Address, data: Uint8Array) => void = () => {}) {
+  const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const sender = BatchSender.open(conn, portable);
+  ok(sender instanceof BatchSender, String(sender));
+  return { conn, sender };
+}
 
 /** Sends what is queued and waits (at most 5 s) until every member heard datagram `i`. */
 async function allHeard(sender: BatchSender, heard: number[][], i: number): Promise<void> {
@@ -41,13 +54,11 @@ Deno.test({
   name: "BatchSender sends thousands of datagrams in few system calls, each member's in order",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     const members = [0, 1].map(() =>
       Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 })
     );
     const portable: string[] = [];
-    const sender = BatchSender.open(conn, (to) => portable.push(`${to.hostname}:${to.port}`));
-    ok(sender instanceof BatchSender, String(sender));
+    const { conn, sender } = openSender((to) => portable.push(`${to.hostname}:${to.port}`));
     const heard = members.map(() => [] as number[]);
     const listening = members.map(async (member, m) => {
       while (heard[m].length < PER_MEMBER) {
@@ -83,9 +94,7 @@ Deno.test({
   name: "BatchSender under load moves small batches to its lanes and keeps each member's order",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const sender = BatchSender.open(conn, () => {});
-    ok(sender instanceof BatchSender, String(sender));
+    const { conn, sender } = openSender();
     const COUNT = 600;
     const { members, heard, listening } = listeningMembers(COUNT);
     // One small batch per event, as a busy room sends them: 1,000 datagrams within a few ms,
@@ -114,10 +123,8 @@ Deno.test({
   name: "BatchSender copies what waits from memory the caller reuses, before flush returns",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     const portable: Uint8Array[] = [];
-    const sender = BatchSender.open(conn, (_, data) => portable.push(data));
-    ok(sender instanceof BatchSender, String(sender));
+    const { conn, sender } = openSender((_, data) => portable.push(data));
     const COUNT = 600;
     const { members, heard, listening } = listeningMembers(COUNT);
     // The same memory for every batch, as the server's arena is reused turn after turn: under load
@@ -154,9 +161,7 @@ Deno.test({
   name: "BatchSender says when more waits than it should hold, and when the lanes have sent it",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const sender = BatchSender.open(conn, () => {});
-    ok(sender instanceof BatchSender, String(sender));
+    const { conn, sender } = openSender();
     const { members, listening } = listeningMembers(Infinity);
     // 700 KB for ten members, as one turn of a join storm makes: more than the lanes should hold.
     const datagram = new Uint8Array(1000).fill(0x20);
@@ -189,10 +194,8 @@ Deno.test({
   name: "BatchSender tells whether datagrams wait in its socket unread",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const { conn, sender } = openSender();
     const peer = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-    const sender = BatchSender.open(conn, () => {});
-    ok(sender instanceof BatchSender, String(sender));
     equal(sender.queuedInput(), 0);
     const to = conn.addr as Deno.NetAddr;
     for (let i = 0; i < 3; i++) await peer.send(new Uint8Array(100), to);
@@ -213,13 +216,11 @@ Deno.test({
   name: "BatchSender has the kernel drop a shed source's datagrams, and only that source's",
   ignore: Deno.build.os !== "linux",
   fn: async () => {
-    const conn = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+    const { conn, sender } = openSender();
     // Same address, another port (a classmate behind the same NAT), and another address.
     const flooder = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     const neighbour = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
     const other = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.2", port: 0 });
-    const sender = BatchSender.open(conn, () => {});
-    ok(sender instanceof BatchSender, String(sender));
     const to = conn.addr as Deno.NetAddr;
     const sources = { flooder, neighbour, other };
     // Each source says one line, then `other` ends the round: what the server's socket heard.
